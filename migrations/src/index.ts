@@ -1,0 +1,39 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely/migration'
+import pg from 'pg'
+import * as initialSchema from './migrations/2026-11-26T19-00-00_initial-schema.js'
+
+// Listed by hand rather than read from a folder, so the compiled package runs with plain node and
+// a missing file is a build error instead of a silently skipped migration.
+const migrations: Record<string, Migration> = {
+  '2026-11-26T19-00-00_initial-schema': initialSchema,
+}
+
+const provider: MigrationProvider = { getMigrations: async () => migrations }
+
+/** The outcome of a migration run: the migrations applied now, or the error that stopped it. */
+export interface MigrateReport {
+  readonly applied: readonly string[]
+}
+
+/**
+ * Brings the schema at `databaseUrl` up to date. Kysely's Postgres adapter takes an advisory lock,
+ * so any number of ingest replicas and migration jobs may run this at once.
+ */
+export async function migrateToLatest(databaseUrl: string): Promise<MigrateReport> {
+  const db = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 1 }) }),
+  })
+  try {
+    const migrator = new Migrator({ db, provider })
+    const result: MigrationResultSet = await migrator.migrateToLatest()
+    if (result.error) {
+      const failed = result.results?.find((r) => r.status === 'Error')?.migrationName
+      const cause = result.error instanceof Error ? result.error.message : String(result.error)
+      throw new Error(`migration ${failed ?? '(unknown)'} failed: ${cause}`, { cause: result.error })
+    }
+    return { applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) }
+  } finally {
+    await db.destroy()
+  }
+}

@@ -1,0 +1,6 @@
+export * from './types.js'
+export * from './config-error.js'
+export * from './keys.js'
+export * from './units.js'
+export * from './load.js'
+export * from './runtime-env.js'

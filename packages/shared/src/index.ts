@@ -1,0 +1,6 @@
+export * from './secret.js'
+export * from './config/index.js'
+export * from './scan/index.js'
+export * from './policy/index.js'
+export * from './output/index.js'
+export * from './queue/index.js'

@@ -1,0 +1,77 @@
+import type { Integration, OutputKind } from '../config/types.js'
+import type { ScanDiff } from '../scan/diff.js'
+import type { Scan, ScanOutcome } from '../scan/model.js'
+
+/** Why a delivery attempt failed; finite, so it is also a metric label. */
+export type FailureReason =
+  | 'timeout'
+  | 'network'
+  | 'rate-limited'
+  | 'server-error'
+  | 'client-error'
+  | 'auth'
+  | 'payload-too-large'
+  | 'config'
+  | 'unknown'
+
+/**
+ * The one error an output throws. Outputs never retry, sleep or rate-limit: they say what went
+ * wrong and whether trying again can help, and the dispatcher decides what happens next.
+ */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly reason: FailureReason,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+    this.name = 'DeliveryError'
+  }
+}
+
+/** One scan inside a delivery: the model, the original body, and its place in the history. */
+export interface DeliveryItem {
+  readonly deliveryId: string
+  readonly scanId: string
+  readonly scan: Scan
+  /** The body exactly as received; the webhook output forwards it unchanged. */
+  readonly rawBody: string
+  readonly outcome: ScanOutcome
+  /** The diff against the base scan, when there was a base. */
+  readonly diff: ScanDiff | undefined
+  readonly receivedAt: Date
+}
+
+/** What one send delivers: a single scan is a batch of one; an aggregation flush holds several. */
+export interface DeliveryBatch {
+  /** Stable across retries and replays (the delivery or batch id): the idempotency key. */
+  readonly key: string
+  readonly items: readonly DeliveryItem[]
+}
+
+/** What an output needs besides the batch. */
+export interface DeliveryContext {
+  /** Aborted when the attempt times out or the process drains. */
+  readonly signal: AbortSignal
+  readonly timeoutMs: number
+  /** The AquaServer console URL, for links to the full report. */
+  readonly aquaServer: string | undefined
+}
+
+/** What a successful send reports back to the ledger. */
+export interface DeliveryResult {
+  /** The target's id for what was created: a Jira issue key, a ServiceNow sys_id, a Message-ID. */
+  readonly externalId?: string
+}
+
+/** One configured integration, able to deliver. */
+export interface Output {
+  readonly kind: OutputKind
+  readonly name: string
+  send(ctx: DeliveryContext, batch: DeliveryBatch): Promise<DeliveryResult>
+}
+
+/** Builds the Output for one integration; one per kind, listed in the dispatcher's registry. */
+export type OutputFactory<I extends Integration = Integration> = (integration: I) => Output

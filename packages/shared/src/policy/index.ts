@@ -1,0 +1,5 @@
+export { findMatchingPattern, matchesAny, matchesPattern } from './pattern.js'
+export { evaluatePolicies } from './evaluate.js'
+export type { PolicyDecision, PolicyKey } from './evaluate.js'
+export { routeScan } from './plan.js'
+export type { RoutingDecision } from './plan.js'

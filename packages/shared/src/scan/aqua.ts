@@ -1,0 +1,149 @@
+import { z } from 'zod'
+import { countBySeverity, toSeverity, type Finding, type Scan, type SeverityCounts } from './model.js'
+import { ScanRejection, formatPath } from './rejection.js'
+
+// Aqua (a Go server) writes absent slices and objects as null, so every optional field is nullish.
+const text = z.string().nullish()
+const count = z.number().nullish()
+const record = z.record(z.string(), z.unknown())
+
+const vulnerabilitySchema = z.looseObject({
+  name: z.string(),
+  fix_version: text,
+  aqua_severity: text,
+  vendor_severity: text,
+  nvd_severity: text,
+  nvd_url: text,
+  vendor_url: text,
+})
+
+const resourceSchema = z.looseObject({
+  resource: z.looseObject({ name: text, version: text, path: text }).nullish(),
+  vulnerabilities: z.array(vulnerabilitySchema).nullish(),
+})
+
+/** The Aqua image-scan webhook: the fields behaviour.md names; unknown fields are kept untouched. */
+export const aquaScanSchema = z.looseObject({
+  image: z.string().min(1),
+  registry: z.string(),
+  digest: text,
+  previous_digest: text,
+  vulnerability_summary: z
+    .looseObject({
+      total: count,
+      critical: count,
+      high: count,
+      medium: count,
+      low: count,
+      negligible: count,
+      sensitive: count,
+      malware: count,
+    })
+    .nullish(),
+  image_assurance_results: z
+    .looseObject({
+      disallowed: z.boolean().nullish(),
+      checks_performed: z
+        .array(z.looseObject({ control: text, policy_name: text, failed: z.boolean().nullish() }))
+        .nullish(),
+    })
+    .nullish(),
+  scan_options: z.looseObject({ scan_malware: z.boolean().nullish(), scan_sensitive_data: z.boolean().nullish() }).nullish(),
+  resources: z.array(resourceSchema).nullish(),
+  application_scope_owners: z.array(z.string()).nullish(),
+  malware: z.array(record).nullish(),
+  sensitive_data: z.array(record).nullish(),
+})
+
+type AquaScan = z.infer<typeof aquaScanSchema>
+
+/** True when a parsed JSON body has the shape of an Aqua image scan (an `image` and a `registry`). */
+export function looksLikeAquaScan(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && ('image' in body || 'registry' in body)
+}
+
+/** Parses an Aqua image-scan webhook body into the scan model, or rejects it naming the field. */
+export function parseAquaScan(body: unknown): Scan {
+  const result = aquaScanSchema.safeParse(body)
+  if (!result.success) {
+    const issue = result.error.issues[0]!
+    const where = formatPath(issue.path)
+    const missing = issue.code === 'invalid_type' && issue.message.includes('undefined')
+    throw new ScanRejection(
+      missing
+        ? `not an Aqua scan: the field \`${where}\` is missing; an image scan needs \`image\` and \`registry\``
+        : `not an Aqua scan: the field \`${where}\` is invalid: ${issue.message}`,
+    )
+  }
+  return toScan(result.data)
+}
+
+function toScan(aqua: AquaScan): Scan {
+  const findings = toFindings(aqua)
+  const summary = aqua.vulnerability_summary
+  const malwareItems = aqua.malware ?? []
+  const sensitiveItems = aqua.sensitive_data ?? []
+  return {
+    source: 'aqua',
+    registry: aqua.registry,
+    image: aqua.image,
+    digest: aqua.digest ?? '',
+    previousDigest: aqua.previous_digest ?? '',
+    findings,
+    // Postee's policies read the summary counters; mock scans carry only a summary, no resources.
+    counts: summary ? summaryCounts(summary) : countBySeverity(findings),
+    compliance: aqua.image_assurance_results
+      ? {
+          disallowed: aqua.image_assurance_results.disallowed ?? false,
+          checks: (aqua.image_assurance_results.checks_performed ?? []).map((check) => ({
+            control: check.control ?? '',
+            policyName: check.policy_name ?? '',
+            failed: check.failed ?? false,
+          })),
+        }
+      : { disallowed: false, checks: [] },
+    malware: {
+      scanned: aqua.scan_options?.scan_malware ?? false,
+      count: summary?.malware ?? malwareItems.length,
+      items: malwareItems,
+    },
+    sensitiveData: {
+      scanned: aqua.scan_options?.scan_sensitive_data ?? false,
+      count: summary?.sensitive ?? sensitiveItems.length,
+      items: sensitiveItems,
+    },
+    owners: aqua.application_scope_owners ?? [],
+    workloads: [],
+  }
+}
+
+function summaryCounts(summary: NonNullable<AquaScan['vulnerability_summary']>): SeverityCounts {
+  return {
+    critical: summary.critical ?? 0,
+    high: summary.high ?? 0,
+    medium: summary.medium ?? 0,
+    low: summary.low ?? 0,
+    negligible: summary.negligible ?? 0,
+  }
+}
+
+function toFindings(aqua: AquaScan): Finding[] {
+  const findings: Finding[] = []
+  for (const entry of aqua.resources ?? []) {
+    const resource = entry.resource
+    // File resources carry a path and no name.
+    const name = resource?.name || resource?.path || ''
+    for (const vulnerability of entry.vulnerabilities ?? []) {
+      const link = vulnerability.nvd_url || vulnerability.vendor_url
+      findings.push({
+        resource: name,
+        resourceVersion: resource?.version ?? '',
+        vulnerability: vulnerability.name,
+        severity: toSeverity(vulnerability.aqua_severity ?? vulnerability.vendor_severity ?? vulnerability.nvd_severity),
+        fixVersion: vulnerability.fix_version ?? '',
+        ...(link ? { link } : {}),
+      })
+    }
+  }
+  return findings
+}

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto'
+import { countBySeverity, severityRank, type Finding, type Scan, type SeverityCounts } from './model.js'
+
+/** The identity of a finding within a scan: resource, its version, and the vulnerability. */
+export function findingKey(finding: Finding): string {
+  return `${finding.resource}\u0000${finding.resourceVersion}\u0000${finding.vulnerability}`
+}
+
+/** The finding set of a scan: one finding per key, the first seen winning, sorted by key. */
+export function findingSet(findings: readonly Finding[]): Finding[] {
+  const byKey = new Map<string, Finding>()
+  for (const finding of findings) {
+    const key = findingKey(finding)
+    if (!byKey.has(key)) byKey.set(key, finding)
+  }
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, finding]) => finding)
+}
+
+/**
+ * What makes two scans of one identity "the same" (behaviour.md "Rescans"): the finding set,
+ * `disallowed`, and the malware and sensitive-data counts, hashed so history rows compare cheaply.
+ */
+export function scanFingerprint(scan: Scan): string {
+  const hash = createHash('sha256')
+  for (const finding of findingSet(scan.findings)) hash.update(findingKey(finding)).update('\u0001')
+  hash.update(`|disallowed=${scan.compliance?.disallowed ?? 'n/a'}`)
+  hash.update(`|malware=${scan.malware.count}|sensitive=${scan.sensitiveData.count}`)
+  return hash.digest('hex')
+}
+
+/** New and fixed findings of a scan against its base, most severe first, with counts per level. */
+export interface ScanDiff {
+  readonly added: readonly Finding[]
+  readonly fixed: readonly Finding[]
+  readonly addedBySeverity: SeverityCounts
+  readonly fixedBySeverity: SeverityCounts
+}
+
+/** Diffs two finding lists as sets keyed by `findingKey`. */
+export function diffFindings(base: readonly Finding[], current: readonly Finding[]): ScanDiff {
+  const baseKeys = new Set(base.map(findingKey))
+  const currentKeys = new Set(current.map(findingKey))
+  const added = bySeverity(findingSet(current).filter((finding) => !baseKeys.has(findingKey(finding))))
+  const fixed = bySeverity(findingSet(base).filter((finding) => !currentKeys.has(findingKey(finding))))
+  return { added, fixed, addedBySeverity: countBySeverity(added), fixedBySeverity: countBySeverity(fixed) }
+}
+
+function bySeverity(findings: Finding[]): Finding[] {
+  // Array.prototype.sort is stable, so within a level the key order of findingSet stays.
+  return findings.sort((a, b) => severityRank(a.severity) - severityRank(b.severity))
+}
+
+/**
+ * Findings in the compact form stored in history rows (arrays, not objects: a 5,000-finding scan
+ * stays small), and back.
+ */
+export type StoredFinding = readonly [string, string, string, Finding['severity'], string, string?, string?]
+
+/** Packs findings for storage. */
+export function packFindings(findings: readonly Finding[]): StoredFinding[] {
+  return findingSet(findings).map((f) =>
+    f.title !== undefined || f.link !== undefined
+      ? [f.resource, f.resourceVersion, f.vulnerability, f.severity, f.fixVersion, f.title ?? '', f.link ?? '']
+      : [f.resource, f.resourceVersion, f.vulnerability, f.severity, f.fixVersion],
+  )
+}
+
+/** Unpacks findings stored by `packFindings`. */
+export function unpackFindings(stored: readonly StoredFinding[]): Finding[] {
+  return stored.map(([resource, resourceVersion, vulnerability, severity, fixVersion, title, link]) => ({
+    resource,
+    resourceVersion,
+    vulnerability,
+    severity,
+    fixVersion,
+    ...(title ? { title } : {}),
+    ...(link ? { link } : {}),
+  }))
+}

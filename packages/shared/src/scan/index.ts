@@ -1,0 +1,6 @@
+export * from './model.js'
+export * from './aqua.js'
+export * from './diff.js'
+export * from './rescan.js'
+export * from './rejection.js'
+export * from './parse.js'

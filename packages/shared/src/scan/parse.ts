@@ -1,0 +1,51 @@
+import { looksLikeAquaScan, parseAquaScan } from './aqua.js'
+import type { Scan, ScanSource } from './model.js'
+import { ScanRejection } from './rejection.js'
+
+interface SourceParser {
+  readonly source: ScanSource
+  /** A cheap look at the body's shape, used when the sender does not say what it is. */
+  readonly recognises: (body: unknown) => boolean
+  readonly parse: (body: unknown) => Scan
+  /** How the shape is described in the 400 for a body no parser recognises. */
+  readonly shape: string
+}
+
+// One line per source; the first that recognises a body parses it.
+const PARSERS: readonly SourceParser[] = [
+  { source: 'aqua', recognises: looksLikeAquaScan, parse: parseAquaScan, shape: 'an Aqua image scan (an object with `image` and `registry`)' },
+]
+
+/** The sources ingest accepts, for `?source=` validation and error messages. */
+export const ACCEPTED_SOURCES: readonly ScanSource[] = PARSERS.map((parser) => parser.source)
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Turns a request body into the scan model: strict UTF-8, then JSON, then the source's parser
+ * (the one named by `source`, or the first that recognises the shape). Throws ScanRejection.
+ */
+export function parseScanBody(body: Uint8Array, source?: string): { scan: Scan; rawBody: string } {
+  let text: string
+  try {
+    text = utf8.decode(body)
+  } catch {
+    throw new ScanRejection('the body is not valid UTF-8: send the scan as UTF-8 encoded JSON')
+  }
+  if (text.trim() === '') throw new ScanRejection('the body is empty: send the scan result JSON')
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    throw new ScanRejection(`the body is not JSON (${(error as Error).message}): send the scan result as JSON`)
+  }
+  const parser = source === undefined ? PARSERS.find((p) => p.recognises(json)) : PARSERS.find((p) => p.source === source)
+  if (!parser) {
+    throw new ScanRejection(
+      source === undefined
+        ? `the body is not a scan this service accepts; accepted: ${PARSERS.map((p) => p.shape).join('; ')}`
+        : `unknown source "${source}"; accepted sources: ${ACCEPTED_SOURCES.join(', ')}`,
+    )
+  }
+  return { scan: parser.parse(json), rawBody: text }
+}

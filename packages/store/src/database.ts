@@ -1,0 +1,96 @@
+import { Kysely, PostgresDialect, type ColumnType, type Generated } from 'kysely'
+import pg from 'pg'
+
+// Postgres bigint and numeric come back as strings by default; our counters fit in a JS number.
+pg.types.setTypeParser(20, (value) => Number(value))
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
+
+/** The scan_history table: the latest finding set per scan identity. */
+export interface ScanHistoryTable {
+  id: Generated<number>
+  registry: string
+  image: string
+  digest: string
+  fingerprint: string
+  findings: string
+  disallowed: boolean
+  malware_count: number
+  sensitive_count: number
+  latest_scan_id: string
+  workloads: ColumnType<unknown, string | undefined, string>
+  size_bytes: number
+  first_seen: Timestamp
+  last_seen: Timestamp
+}
+
+/** The scans table: one row per accepted POST. */
+export interface ScansTable {
+  id: string
+  source: string
+  registry: string
+  image: string
+  digest: string
+  outcome: 'new' | 'changed' | 'unchanged'
+  received_at: Timestamp
+  base_digest: string | null
+  base_scan_id: string | null
+  diff: ColumnType<unknown, string | null, string | null>
+  raw_body: string
+  size_bytes: number
+}
+
+/** Every status a delivery row can have (contract.md "Delivery statuses"). */
+export type DeliveryStatus = 'pending' | 'buffered' | 'sending' | 'sent' | 'failed' | 'dead'
+
+/** The deliveries table: the ledger. */
+export interface DeliveriesTable {
+  id: string
+  scan_id: string
+  output: string
+  kind: string
+  status: DeliveryStatus
+  attempts: Generated<number>
+  last_error: string | null
+  external_id: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+  enqueued_at: Timestamp | null
+  sent_at: Timestamp | null
+}
+
+/** The tls_material table: the generated self-signed pair. */
+export interface TlsMaterialTable {
+  name: string
+  cert_pem: string
+  key_pem: string
+  created_at: Timestamp
+}
+
+/** The schema the migrations create, as kysely sees it. */
+export interface Database {
+  scan_history: ScanHistoryTable
+  scans: ScansTable
+  deliveries: DeliveriesTable
+  tls_material: TlsMaterialTable
+}
+
+/** Options for the connection pool. */
+export interface DatabaseOptions {
+  readonly max?: number
+  /** Each statement is cancelled after this long, so a stuck query cannot hold a request forever. */
+  readonly statementTimeoutMs?: number
+}
+
+/** Opens a pooled kysely connection to Postgres. */
+export function openDatabase(databaseUrl: string, options: DatabaseOptions = {}): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.max ?? 10,
+    statement_timeout: options.statementTimeoutMs ?? 15_000,
+    connectionTimeoutMillis: 5_000,
+  })
+  // An idle client's error (Postgres restarted) must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined)
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+}

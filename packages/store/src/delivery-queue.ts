@@ -1,0 +1,60 @@
+import { Queue, type ConnectionOptions } from 'bullmq'
+import { deliveryQueueName, type DeliveryJobData } from '@postee/shared'
+
+/** A delivery to put on its output's queue. */
+export interface DeliveryToEnqueue {
+  readonly id: string
+  readonly output: string
+}
+
+/**
+ * The producer side of the delivery queues: one BullMQ queue per output, created lazily and kept.
+ * Job id = delivery id, so adding the same delivery twice (ingest and relay) queues it once.
+ */
+export class DeliveryQueues {
+  readonly #queues = new Map<string, Queue<DeliveryJobData>>()
+
+  constructor(
+    private readonly connection: ConnectionOptions,
+    private readonly prefix: string,
+  ) {}
+
+  /** The queue of one output. */
+  queue(output: string): Queue<DeliveryJobData> {
+    let queue = this.#queues.get(output)
+    if (!queue) {
+      queue = new Queue<DeliveryJobData>(deliveryQueueName(output), { connection: this.connection, prefix: this.prefix })
+      // Errors surface on the add() calls; an unhandled 'error' event would crash the process.
+      queue.on('error', () => undefined)
+      this.#queues.set(output, queue)
+    }
+    return queue
+  }
+
+  /** Adds one job per delivery, in one bulk call per output. */
+  async enqueue(deliveries: readonly DeliveryToEnqueue[]): Promise<void> {
+    const byOutput = new Map<string, DeliveryToEnqueue[]>()
+    for (const delivery of deliveries) {
+      const list = byOutput.get(delivery.output) ?? []
+      list.push(delivery)
+      byOutput.set(delivery.output, list)
+    }
+    await Promise.all(
+      [...byOutput].map(([output, list]) =>
+        this.queue(output).addBulk(
+          list.map((d) => ({
+            name: 'deliver',
+            data: { deliveryId: d.id, output },
+            opts: { jobId: d.id, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
+          })),
+        ),
+      ),
+    )
+  }
+
+  /** Closes every queue connection. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((queue) => queue.close()))
+    this.#queues.clear()
+  }
+}

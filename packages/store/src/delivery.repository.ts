@@ -1,0 +1,111 @@
+import { sql, type Kysely, type Selectable } from 'kysely'
+import type { Database, DeliveriesTable, DeliveryStatus } from './database.js'
+
+/** A delivery row as the API shows it. */
+export interface DeliveryView {
+  readonly id: string
+  readonly scan: string
+  readonly output: string
+  readonly kind: string
+  readonly status: DeliveryStatus
+  readonly attempts: number
+  readonly lastError: string | null
+  readonly externalId: string | null
+  readonly createdAt: Date
+  readonly updatedAt: Date
+}
+
+/** Filters of the deliveries listing; all optional, combined with AND. */
+export interface DeliveryFilter {
+  readonly scan?: string
+  readonly status?: DeliveryStatus
+  readonly output?: string
+  readonly limit?: number
+}
+
+function toView(row: Selectable<DeliveriesTable>): DeliveryView {
+  return {
+    id: row.id,
+    scan: row.scan_id,
+    output: row.output,
+    kind: row.kind,
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    externalId: row.external_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+/** Lists deliveries, newest first. */
+export async function listDeliveries(db: Kysely<Database>, filter: DeliveryFilter): Promise<DeliveryView[]> {
+  let query = db.selectFrom('deliveries').selectAll()
+  if (filter.scan) query = query.where('scan_id', '=', filter.scan)
+  if (filter.status) query = query.where('status', '=', filter.status)
+  if (filter.output) query = query.where('output', '=', filter.output)
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit ?? 500).execute()
+  return rows.map(toView)
+}
+
+/** Reads one delivery. */
+export async function getDelivery(db: Kysely<Database>, id: string): Promise<DeliveryView | undefined> {
+  const row = await db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst()
+  return row ? toView(row) : undefined
+}
+
+/** Notes that deliveries are in the queue, so the relay leaves them alone. */
+export async function markEnqueued(db: Kysely<Database>, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return
+  await db.updateTable('deliveries').set({ enqueued_at: sql`now()` }).where('id', 'in', ids).execute()
+}
+
+/**
+ * Claims a delivery for one attempt: pending (or a `sending` left by a crashed worker) becomes
+ * `sending` with one more attempt. Undefined when it is already final or buffered, so a duplicate
+ * job or a replay of something delivered does nothing.
+ */
+export async function claimDelivery(db: Kysely<Database>, id: string): Promise<DeliveryView | undefined> {
+  const row = await db
+    .updateTable('deliveries')
+    .set({ status: 'sending', attempts: sql`attempts + 1`, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .where('status', 'in', ['pending', 'sending'])
+    .returningAll()
+    .executeTakeFirst()
+  return row ? toView(row) : undefined
+}
+
+/** Records a successful send. */
+export async function markSent(db: Kysely<Database>, id: string, externalId: string | undefined): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set({ status: 'sent', external_id: externalId ?? null, last_error: null, sent_at: sql`now()`, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .execute()
+}
+
+/** Records a failed attempt: `pending` when another attempt follows, else `failed` or `dead`. */
+export async function markAttemptFailed(
+  db: Kysely<Database>,
+  id: string,
+  status: Extract<DeliveryStatus, 'pending' | 'failed' | 'dead'>,
+  error: string,
+): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set({ status, last_error: error, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .where('status', '=', 'sending')
+    .execute()
+}
+
+/** Gives back an attempt that did not happen (a rate-limit pause, a drain): pending, attempt uncounted. */
+export async function releaseClaim(db: Kysely<Database>, id: string): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set({ status: 'pending', attempts: sql`greatest(attempts - 1, 0)`, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .where('status', '=', 'sending')
+    .execute()
+}

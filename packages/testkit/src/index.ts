@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import pg from 'pg'
+import { Redis } from 'ioredis'
+import { migrateToLatest } from '@postee/migrations'
+
+/**
+ * Test infrastructure: a fresh Postgres database and a fresh BullMQ prefix per run, on the servers
+ * named by DATABASE_URL and REDIS_URL. Only when those are unset and a Docker engine is reachable
+ * do we start throwaway containers instead.
+ */
+
+let containerUrls: Promise<{ databaseUrl: string; redisUrl: string }> | undefined
+
+function dockerAvailable(): boolean {
+  return existsSync('/var/run/docker.sock') || Boolean(process.env.DOCKER_HOST)
+}
+
+async function startContainers(): Promise<{ databaseUrl: string; redisUrl: string }> {
+  const { PostgreSqlContainer } = await import('@testcontainers/postgresql')
+  const { RedisContainer } = await import('@testcontainers/redis')
+  const [postgres, redis] = await Promise.all([
+    new PostgreSqlContainer('postgres:16-alpine').start(),
+    new RedisContainer('redis:7-alpine').start(),
+  ])
+  return { databaseUrl: postgres.getConnectionUri(), redisUrl: redis.getConnectionUrl() }
+}
+
+async function serverUrls(): Promise<{ databaseUrl: string; redisUrl: string }> {
+  const { DATABASE_URL, REDIS_URL } = process.env
+  if (DATABASE_URL && REDIS_URL) return { databaseUrl: DATABASE_URL, redisUrl: REDIS_URL }
+  if (!dockerAvailable()) {
+    throw new Error('set DATABASE_URL and REDIS_URL for the tests (e.g. postgres://postgres@127.0.0.1:5432/postgres and redis://127.0.0.1:6379), or run a Docker engine for testcontainers')
+  }
+  containerUrls ??= startContainers()
+  const urls = await containerUrls
+  return { databaseUrl: DATABASE_URL ?? urls.databaseUrl, redisUrl: REDIS_URL ?? urls.redisUrl }
+}
+
+/** A short random suffix that keeps parallel and leftover runs apart. */
+export function runId(): string {
+  return `${process.pid}_${randomBytes(4).toString('hex')}`
+}
+
+/** A migrated database of its own, and how to drop it. */
+export interface TestDatabase {
+  readonly url: string
+  readonly name: string
+  drop(): Promise<void>
+}
+
+/** Creates a fresh database on the test server, migrates it, and returns its URL. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const { databaseUrl } = await serverUrls()
+  const name = `postee_test_${runId()}`
+  const admin = new pg.Client({ connectionString: databaseUrl })
+  await admin.connect()
+  try {
+    await admin.query(`create database ${name}`)
+  } finally {
+    await admin.end()
+  }
+  const url = new URL(databaseUrl)
+  url.pathname = `/${name}`
+  await migrateToLatest(url.toString())
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      const client = new pg.Client({ connectionString: databaseUrl })
+      await client.connect()
+      try {
+        await client.query(`drop database if exists ${name} with (force)`)
+      } finally {
+        await client.end()
+      }
+    },
+  }
+}
+
+/** A Redis URL and a BullMQ prefix nobody else uses, and how to remove its keys. */
+export interface TestRedis {
+  readonly url: string
+  readonly prefix: string
+  cleanup(): Promise<void>
+}
+
+/** Returns the test Redis with a fresh prefix. */
+export async function createTestRedis(): Promise<TestRedis> {
+  const { redisUrl } = await serverUrls()
+  const prefix = `postee_test_${runId()}`
+  return {
+    url: redisUrl,
+    prefix,
+    cleanup: async () => {
+      const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true })
+      await redis.connect()
+      try {
+        let cursor = '0'
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
+          cursor = next
+          if (keys.length > 0) await redis.del(...keys)
+        } while (cursor !== '0')
+      } finally {
+        redis.disconnect()
+      }
+    },
+  }
+}
+
+export * from './http-fake.js'
+export * from './process.js'
+export * from './fixtures.js'
+export * from './stack.js'

@@ -1,0 +1,46 @@
+import { got, type Response } from 'got'
+import { classifyHttpStatus, classifyNetworkError, redactSecrets, type DeliveryContext, type Secret } from '@postee/shared'
+
+/** One HTTP call an output makes. */
+export interface OutputRequest {
+  readonly method: 'GET' | 'POST' | 'PUT'
+  readonly url: string
+  readonly headers?: Record<string, string>
+  readonly body?: string
+  readonly tlsVerify: boolean
+  /** Values to strip from any error text (credentials, the webhook URL). */
+  readonly secrets: readonly (Secret | undefined)[]
+}
+
+/**
+ * Makes one HTTP call for an output and returns the response when it is 2xx; every other outcome
+ * becomes a DeliveryError (via the one classifier), with secrets removed from its message. No
+ * retries here: retrying is the dispatcher's job.
+ */
+export async function callTarget(ctx: DeliveryContext, request: OutputRequest): Promise<Response<string>> {
+  let response: Response<string>
+  try {
+    response = await got(request.url, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.body !== undefined ? { body: request.body } : {}),
+      signal: ctx.signal,
+      timeout: { request: ctx.timeoutMs },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: false,
+      https: { rejectUnauthorized: request.tlsVerify },
+    })
+  } catch (error) {
+    const failure = classifyNetworkError(error, ctx.signal.aborted || (error as { code?: string }).code === 'ETIMEDOUT')
+    failure.message = redactSecrets(failure.message, request.secrets)
+    throw failure
+  }
+  const failure = classifyHttpStatus(
+    response.statusCode,
+    response.headers['retry-after'],
+    redactSecrets(response.body.slice(0, 2_000), request.secrets),
+  )
+  if (failure) throw failure
+  return response
+}

@@ -1,0 +1,139 @@
+import { DelayedError, type Job, type Queue } from 'bullmq'
+import type { Kysely } from 'kysely'
+import { redactSecrets, type DeliveryJobData, type DeliveryResult, type Integration, type Output, type Secret } from '@postee/shared'
+import { claimDelivery, markAttemptFailed, markSent, releaseClaim, type Database, type DeliveryView, type Logger } from '@postee/store'
+import { backoffDelay } from './backoff.js'
+import { loadBatch } from './load-batch.js'
+import type { DispatcherMetrics } from './metrics.js'
+import { asDeliveryError, bullErrorFor, planFailure, type FailurePlan } from './to-bull-error.js'
+
+/** How long a job waits when the ledger (Postgres) cannot be read or written. */
+const LEDGER_RETRY_MS = 5_000
+
+/** Everything one output's worker needs to process its jobs. */
+export interface DeliveryProcessorDependencies {
+  readonly db: Kysely<Database>
+  readonly integration: Integration
+  readonly output: Output
+  /** The output's own queue, to pause it on a 429. */
+  readonly queue: Queue
+  readonly secrets: readonly Secret[]
+  readonly aquaServer: () => string | undefined
+  readonly log: Logger
+  readonly metrics: DispatcherMetrics
+  /** Aborted when a draining process gives up waiting for in-flight sends. */
+  readonly shutdown: AbortSignal
+}
+
+/**
+ * ledger claim → output.send → ledger record. The ledger decides whether there is anything to do
+ * (a delivery already final is never sent again), so duplicate jobs and replays are harmless, and
+ * nothing is marked sent that could not be recorded: a ledger failure puts the job back.
+ */
+export function createDeliveryProcessor(deps: DeliveryProcessorDependencies) {
+  return async (job: Job<DeliveryJobData>, token?: string): Promise<void> => {
+    const log = deps.log.child({ delivery: job.data.deliveryId, output: deps.integration.name })
+    const later = async (ms: number): Promise<never> => {
+      await job.moveToDelayed(Date.now() + ms, token)
+      throw new DelayedError()
+    }
+    let delivery: DeliveryView | undefined
+    try {
+      delivery = await claimDelivery(deps.db, job.data.deliveryId)
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'ledger unavailable; the delivery waits')
+      return later(LEDGER_RETRY_MS)
+    }
+    if (!delivery) {
+      log.debug('delivery is not pending (already final, buffered or gone): nothing to do')
+      return
+    }
+    const outcome = await attempt(deps, delivery)
+    try {
+      await record(deps, job, token, delivery, outcome, log)
+    } catch (error) {
+      if (error instanceof DelayedError || isBullControl(error)) throw error
+      log.warn({ err: (error as Error).message }, 'could not record the outcome in the ledger; the delivery waits')
+      return later(LEDGER_RETRY_MS)
+    }
+  }
+}
+
+type AttemptOutcome = { readonly ok: true; readonly result: DeliveryResult; readonly receivedAt: Date } | { readonly ok: false; readonly error: unknown }
+
+async function attempt(deps: DeliveryProcessorDependencies, delivery: DeliveryView): Promise<AttemptOutcome> {
+  const { timeoutMs } = deps.integration.delivery
+  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), deps.shutdown])
+  try {
+    const batch = await loadBatch(deps.db, delivery.id, [delivery])
+    const result = await deps.output.send({ signal, timeoutMs, aquaServer: deps.aquaServer() }, batch)
+    return { ok: true, result, receivedAt: batch.items[0]!.receivedAt }
+  } catch (error) {
+    return { ok: false, error }
+  }
+}
+
+async function record(
+  deps: DeliveryProcessorDependencies,
+  job: Job<DeliveryJobData>,
+  token: string | undefined,
+  delivery: DeliveryView,
+  outcome: AttemptOutcome,
+  log: DeliveryProcessorDependencies['log'],
+): Promise<void> {
+  const output = deps.integration.name
+  if (outcome.ok) {
+    await markSent(deps.db, delivery.id, outcome.result.externalId)
+    deps.metrics.deliveries.inc({ output, status: 'sent' })
+    deps.metrics.latency.observe({ output }, (Date.now() - outcome.receivedAt.getTime()) / 1000)
+    log.info({ attempts: delivery.attempts, externalId: outcome.result.externalId }, 'delivered')
+    return
+  }
+  if (deps.shutdown.aborted) {
+    // Draining: hand the delivery back unspent; another replica (or this one, restarted) takes it.
+    await releaseClaim(deps.db, delivery.id)
+    await job.moveToDelayed(Date.now(), token)
+    throw new DelayedError()
+  }
+  const error = asDeliveryError(outcome.error)
+  const message = redactSecrets(error.message, deps.secrets)
+  const plan = planFailure(error, {
+    attempts: delivery.attempts,
+    maxAttempts: deps.integration.delivery.attempts,
+    backoffMs: (n) => backoffDelay(n, deps.integration.delivery.backoffBaseMs, deps.integration.delivery.backoffCapMs),
+  })
+  deps.metrics.failures.inc({ output, reason: error.reason })
+  log.warn({ attempts: delivery.attempts, reason: error.reason, err: message, next: plan.kind }, 'delivery attempt failed')
+  await applyPlan(deps, job, token, delivery, plan, message)
+  throw bullErrorFor(plan)
+}
+
+async function applyPlan(
+  deps: DeliveryProcessorDependencies,
+  job: Job<DeliveryJobData>,
+  token: string | undefined,
+  delivery: DeliveryView,
+  plan: FailurePlan,
+  message: string,
+): Promise<void> {
+  const output = deps.integration.name
+  switch (plan.kind) {
+    case 'pause-output':
+      await releaseClaim(deps.db, delivery.id)
+      await deps.queue.rateLimit(plan.pauseMs)
+      return
+    case 'retry':
+      await markAttemptFailed(deps.db, delivery.id, 'pending', message)
+      await job.moveToDelayed(Date.now() + plan.delayMs, token)
+      deps.metrics.retries.inc({ output })
+      return
+    case 'failed':
+    case 'dead':
+      await markAttemptFailed(deps.db, delivery.id, plan.kind, message)
+      deps.metrics.deliveries.inc({ output, status: plan.kind })
+  }
+}
+
+function isBullControl(error: unknown): boolean {
+  return error instanceof Error && ['RateLimitError', 'UnrecoverableError', 'DelayedError'].includes(error.name)
+}

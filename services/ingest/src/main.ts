@@ -1,0 +1,126 @@
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import { Redis } from 'ioredis'
+import { sql } from 'kysely'
+import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type RuntimeEnv } from '@postee/shared'
+import { migrateToLatest } from '@postee/migrations'
+import { DeliveryQueues, applyRetention, createLogger, openDatabase, relayPendingDeliveries, type Logger } from '@postee/store'
+import { createApp } from './app.js'
+import { createIngestMetrics } from './metrics.js'
+import { resolveTlsPair } from './tls.js'
+
+const RELAY_INTERVAL_MS = Number(process.env.POSTEE_RELAY_INTERVAL_MS ?? 5_000)
+
+async function main(): Promise<void> {
+  const { env, config } = await loadSettings()
+  const log = createLogger('ingest', env.logLevel)
+  warnAboutSettings(config, env, log)
+  if (env.migrate === 'auto') log.info({ applied: (await migrateToLatest(env.databaseUrl)).applied }, 'migrations up to date')
+
+  const db = openDatabase(env.databaseUrl)
+  // Fail fast when Redis is down: the scan is already committed and the relay enqueues it later.
+  const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
+  redis.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'))
+  const queues = new DeliveryQueues(redis, env.queuePrefix)
+  const metrics = createIngestMetrics()
+  const tokens = [...env.ingestTokens, ...config.common.ingestTokens]
+
+  const app = createApp({
+    db,
+    queues,
+    config: () => config,
+    log,
+    metrics,
+    enqueueTimeoutMs: 2_000,
+    tokens: () => tokens,
+    ready: async () => ({
+      postgres: await sql`select 1`.execute(db).then(() => true, () => false),
+      redis: redis.status === 'ready' && (await redis.ping().then(() => true, () => false)),
+    }),
+  })
+  const servers: Server[] = [await listen(createHttpServer(app), env.http, 'http', log)]
+  if (env.https) {
+    const pair = await resolveTlsPair(db, env.certPem, env.keyPem)
+    const https = createHttpsServer({ cert: pair.certPem, key: pair.keyPem, minVersion: 'TLSv1.2' }, app)
+    servers.push(await listen(https, env.https, 'https', log))
+  }
+  for (const server of servers) {
+    server.headersTimeout = 20_000
+    server.requestTimeout = 120_000
+  }
+
+  const timers = [
+    repeat(RELAY_INTERVAL_MS, async () => {
+      const relayed = await relayPendingDeliveries(db, queues)
+      if (relayed > 0) {
+        metrics.relayed.inc(relayed)
+        log.info({ relayed }, 'relayed pending deliveries to the queue')
+      }
+    }, log, 'relay'),
+    repeat(config.common.dbVerifyIntervalHours * 3_600_000, async () => {
+      const report = await applyRetention(db, { deleteOldDataDays: config.common.deleteOldDataDays, maxBytes: config.common.maxDbSizeBytes })
+      if (!report.skipped) log.info(report, 'retention pass done')
+    }, log, 'retention'),
+  ]
+
+  const shutdown = async (signal: string): Promise<void> => {
+    log.info({ signal }, 'shutting down: no new requests, finishing the ones in flight')
+    for (const timer of timers) clearInterval(timer)
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
+    await queues.close().catch(() => undefined)
+    redis.disconnect()
+    await db.destroy()
+    process.exit(0)
+  }
+  process.once('SIGTERM', (signal) => void shutdown(signal))
+  process.once('SIGINT', (signal) => void shutdown(signal))
+}
+
+async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config }> {
+  try {
+    const env = readRuntimeEnv(process.env)
+    return { env, config: await loadConfigFile(env.configPath, process.env) }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`postee ingest: the configuration is invalid, nothing was started.\n${error.message}\n`)
+      process.exit(1)
+    }
+    throw error
+  }
+}
+
+function warnAboutSettings(config: Config, env: RuntimeEnv, log: Logger): void {
+  if (env.ingestTokens.length === 0 && config.common.ingestTokens.length === 0) {
+    log.warn('no ingest token is configured: anyone who can reach this service can post scans and read the API; set POSTEE_INGEST_TOKEN or Ingest-Token')
+  }
+  for (const notice of config.notices) log.warn(notice)
+  const enabled = config.integrations.filter((integration) => integration.enabled)
+  log.info({ integrations: enabled.map((i) => ({ name: i.name, type: i.kind })) }, 'configuration loaded')
+}
+
+async function listen(server: Server, address: { host: string; port: number }, scheme: string, log: Logger): Promise<Server> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(address.port, address.host, () => resolve())
+  })
+  log.info({ scheme, host: address.host, port: address.port }, 'listening')
+  return server
+}
+
+function repeat(intervalMs: number, task: () => Promise<void>, log: Logger, name: string): NodeJS.Timeout {
+  let running = false
+  const timer = setInterval(() => {
+    if (running) return
+    running = true
+    task()
+      .catch((error: Error) => log.warn({ err: error.message, task: name }, 'periodic task failed; it runs again next interval'))
+      .finally(() => (running = false))
+  }, intervalMs)
+  timer.unref()
+  return timer
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`postee ingest failed to start: ${error.message}\n`)
+  process.exit(1)
+})
