@@ -45,10 +45,26 @@ export function redactSecrets(text: string, secrets: readonly (Secret | undefine
   let result = text
   for (const secret of secrets) {
     if (!secret || secret.isEmpty()) continue
-    const value = secret.reveal()
-    result = result.split(value).join(REDACTED)
-    const encoded = encodeURIComponent(value)
-    if (encoded !== value) result = result.split(encoded).join(REDACTED)
+    for (const fragment of secretFragments(secret.reveal())) result = result.split(fragment).join(REDACTED)
   }
   return result
+}
+
+// Longest first, so a whole URL is replaced before its parts. A webhook URL's key lives in its
+// path or query, which a target may echo without the host: those parts are secret on their own.
+function secretFragments(value: string): string[] {
+  const fragments = new Set([value, encodeURIComponent(value)])
+  let url: URL | undefined
+  try {
+    url = /^https?:\/\//i.test(value) ? new URL(value) : undefined
+  } catch {
+    url = undefined
+  }
+  if (url) {
+    if (url.pathname.length > 1 || url.search) fragments.add(`${url.pathname}${url.search}`)
+    for (const part of [...url.pathname.split('/'), ...url.searchParams.values(), url.password]) {
+      if (part.length >= 8) fragments.add(part)
+    }
+  }
+  return [...fragments].filter((fragment) => fragment.length > 0).sort((a, b) => b.length - a.length)
 }

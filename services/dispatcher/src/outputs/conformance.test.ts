@@ -1,0 +1,115 @@
+import { expect } from 'chai'
+import { DeliveryError, parseAquaScan, parseConfig, type DeliveryBatch, type DeliveryContext, type Integration, type Output } from '@postee/shared'
+import { HttpFake, readFixture, type FakeHandler } from '@postee/testkit'
+import { createOutput } from './registry.js'
+
+/**
+ * The output conformance suite (style.md): every output, against an HTTP fake on loopback, must
+ * turn 2xx into a result, 4xx into a permanent DeliveryError, 429 into rate-limited with its
+ * Retry-After, 5xx and hangs into retryable errors, honour the abort signal, and never put a
+ * secret in an error message. Each output adds one entry here.
+ */
+interface ConformanceCase {
+  readonly kind: string
+  /** cfg.yaml item for the output, pointed at the fake; SECRET stands for the secret value. */
+  readonly item: (fakeUrl: string) => string
+  /** How the fake accepts a correct request (the output's own tests check the request in depth). */
+  readonly accept: FakeHandler
+}
+
+const SECRET = 'conformance-s3cr3t-value'
+
+const CASES: ConformanceCase[] = [
+  {
+    kind: 'webhook',
+    item: (url) => `type: webhook\n  url: ${url}/hook/${SECRET}`,
+    accept: () => ({ status: 200, body: 'ok' }),
+  },
+]
+
+function integrationFor(c: ConformanceCase, fakeUrl: string): Integration {
+  const config = parseConfig(`- name: out\n  enable: true\n  ${c.item(fakeUrl)}\n`, {})
+  return config.integrations[0]!
+}
+
+function batch(): DeliveryBatch {
+  const rawBody = readFixture('aqua-input.json').toString('utf8')
+  return {
+    key: '6d1f6bb2-5f3e-4b59-9a53-3f1e4b7e2a10',
+    items: [{ deliveryId: '6d1f6bb2-5f3e-4b59-9a53-3f1e4b7e2a10', scanId: 'a', scan: parseAquaScan(JSON.parse(rawBody)), rawBody, outcome: 'new', diff: undefined, receivedAt: new Date() }],
+  }
+}
+
+function context(timeoutMs = 2_000, signal: AbortSignal = AbortSignal.timeout(timeoutMs)): DeliveryContext {
+  return { signal, timeoutMs, aquaServer: 'https://aqua.example.com' }
+}
+
+async function failure(output: Output, ctx: DeliveryContext = context()): Promise<DeliveryError> {
+  try {
+    await output.send(ctx, batch())
+  } catch (error) {
+    expect(error).to.be.instanceOf(DeliveryError)
+    expect((error as Error).message).to.not.include(SECRET)
+    return error as DeliveryError
+  }
+  throw new Error('expected the send to fail')
+}
+
+for (const c of CASES) {
+  describe(`output conformance: ${c.kind}`, () => {
+    let fake: HttpFake
+    let output: Output
+    beforeEach(async () => {
+      fake = await new HttpFake(c.accept).start()
+      output = createOutput(integrationFor(c, fake.url))!
+    })
+    afterEach(async () => fake.stop())
+
+    it('2xx → a result', async () => {
+      const result = await output.send(context(), batch())
+      expect(result).to.be.an('object')
+      expect(fake.requests.length).to.be.greaterThan(0)
+    })
+
+    it('400 → permanent, with the target message and no secret', async () => {
+      fake.respondWith(() => ({ status: 400, body: `bad request for ${SECRET}` }))
+      const error = await failure(output)
+      expect(error).to.include({ retryable: false, reason: 'client-error' })
+      expect(error.message).to.match(/HTTP 400: bad request for <secret>/)
+    })
+
+    it('401 → permanent auth failure', async () => {
+      fake.respondWith(() => ({ status: 401, body: 'nope' }))
+      expect(await failure(output)).to.include({ retryable: false, reason: 'auth' })
+    })
+
+    it('429 with Retry-After → rate-limited, retryable, with the pause', async () => {
+      fake.respondWith(() => ({ status: 429, headers: { 'retry-after': '7' }, body: 'slow down' }))
+      expect(await failure(output)).to.include({ retryable: true, reason: 'rate-limited', retryAfterMs: 7_000 })
+    })
+
+    it('5xx → retryable', async () => {
+      fake.respondWith(() => ({ status: 503, body: 'down' }))
+      expect(await failure(output)).to.include({ retryable: true, reason: 'server-error' })
+    })
+
+    it('a hung target → timeout, retryable, within the timeout', async () => {
+      fake.respondWith(() => ({ status: 200, hang: true }))
+      const started = Date.now()
+      expect(await failure(output, context(300))).to.include({ retryable: true, reason: 'timeout' })
+      expect(Date.now() - started).to.be.lessThan(2_000)
+    })
+
+    it('honours an abort (a draining process)', async () => {
+      fake.respondWith(() => ({ status: 200, hang: true }))
+      const controller = new AbortController()
+      setTimeout(() => controller.abort(), 100)
+      expect(await failure(output, context(10_000, controller.signal))).to.include({ retryable: true })
+    })
+
+    it('a refused connection → network error, retryable, no secret', async () => {
+      await fake.stop()
+      expect(await failure(output)).to.include({ retryable: true, reason: 'network' })
+    })
+  })
+}
