@@ -1,6 +1,8 @@
 import { looksLikeAquaScan, parseAquaScan } from './aqua.js'
 import type { Scan, ScanSource } from './model.js'
 import { ScanRejection } from './rejection.js'
+import { looksLikeVulnerabilityReport, parseVulnerabilityReport } from './trivy-operator.js'
+import { looksLikeTrivyReport, parseTrivyReport } from './trivy.js'
 
 interface SourceParser {
   readonly source: ScanSource
@@ -11,9 +13,22 @@ interface SourceParser {
   readonly shape: string
 }
 
-// One line per source; the first that recognises a body parses it.
+// One line per source; the first that recognises a body parses it. Aqua may go first: it wants a
+// top-level `image` or `registry`, which neither a Trivy report nor a VulnerabilityReport has.
 const PARSERS: readonly SourceParser[] = [
   { source: 'aqua', recognises: looksLikeAquaScan, parse: parseAquaScan, shape: 'an Aqua image scan (an object with `image` and `registry`)' },
+  {
+    source: 'trivy',
+    recognises: looksLikeTrivyReport,
+    parse: parseTrivyReport,
+    shape: 'a Trivy JSON report (`trivy --format json`: an object with `SchemaVersion`, `ArtifactName` and `Results`)',
+  },
+  {
+    source: 'trivy-operator',
+    recognises: looksLikeVulnerabilityReport,
+    parse: parseVulnerabilityReport,
+    shape: 'a Trivy Operator VulnerabilityReport (`kind: VulnerabilityReport` with `report.artifact` and `report.vulnerabilities`, bare or as the webhook\'s `operatorObject`)',
+  },
 ]
 
 /** The sources ingest accepts, for `?source=` validation and error messages. */
