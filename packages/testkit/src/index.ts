@@ -26,11 +26,41 @@ async function startContainers(): Promise<{ databaseUrl: string; redisUrl: strin
   return { databaseUrl: postgres.getConnectionUri(), redisUrl: redis.getConnectionUrl() }
 }
 
-async function serverUrls(): Promise<{ databaseUrl: string; redisUrl: string }> {
+// Without DATABASE_URL/REDIS_URL and without Docker, the servers of a developer machine (and of
+// CI here) on their standard local ports are used when they answer.
+const LOCAL_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
+const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379'
+
+async function localServersAnswer(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: LOCAL_DATABASE_URL, connectionTimeoutMillis: 2_000 })
+  const redis = new Redis(LOCAL_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2_000, retryStrategy: () => null })
+  redis.on('error', () => undefined)
+  try {
+    await client.connect()
+    await redis.connect()
+    await redis.ping()
+    return true
+  } catch {
+    return false
+  } finally {
+    await client.end().catch(() => undefined)
+    redis.disconnect()
+  }
+}
+
+let resolvedUrls: Promise<{ databaseUrl: string; redisUrl: string }> | undefined
+
+function serverUrls(): Promise<{ databaseUrl: string; redisUrl: string }> {
+  resolvedUrls ??= resolveServerUrls()
+  return resolvedUrls
+}
+
+async function resolveServerUrls(): Promise<{ databaseUrl: string; redisUrl: string }> {
   const { DATABASE_URL, REDIS_URL } = process.env
   if (DATABASE_URL && REDIS_URL) return { databaseUrl: DATABASE_URL, redisUrl: REDIS_URL }
   if (!dockerAvailable()) {
-    throw new Error('set DATABASE_URL and REDIS_URL for the tests (e.g. postgres://postgres@127.0.0.1:5432/postgres and redis://127.0.0.1:6379), or run a Docker engine for testcontainers')
+    if (await localServersAnswer()) return { databaseUrl: DATABASE_URL ?? LOCAL_DATABASE_URL, redisUrl: REDIS_URL ?? LOCAL_REDIS_URL }
+    throw new Error(`set DATABASE_URL and REDIS_URL for the tests (e.g. ${LOCAL_DATABASE_URL} and ${LOCAL_REDIS_URL}), run Postgres and Redis on those local ports, or run a Docker engine for testcontainers`)
   }
   containerUrls ??= startContainers()
   const urls = await containerUrls
