@@ -122,6 +122,11 @@ async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config }> {
 function deliverableIntegrations(config: Config, log: Logger): Integration[] {
   for (const notice of config.notices) log.warn(notice)
   const enabled = config.integrations.filter((integration) => integration.enabled)
+  for (const integration of enabled) {
+    if (integration.aggregation.issuesNumber !== undefined || integration.aggregation.timeoutMs !== undefined) {
+      log.warn({ output: integration.name }, 'Aggregate-Issues-* is not implemented in this build: each scan is delivered on its own')
+    }
+  }
   const unsupported = enabled.filter((integration) => !createOutput(integration))
   if (unsupported.length > 0) {
     const list = unsupported.map((i) => `${i.name} (type ${i.kind})`).join(', ')
