@@ -52,6 +52,28 @@ export class DeliveryQueues {
     )
   }
 
+  /**
+   * Puts deliveries on their queues even when a finished job with the same id is still kept
+   * (a replayed `failed` delivery, or a row whose job Redis reports done): that job is removed
+   * first, since adding an existing job id is a no-op. Jobs waiting, delayed or active are left
+   * alone. Returns the deliveries that were (re-)added.
+   */
+  async requeue(deliveries: readonly DeliveryToEnqueue[]): Promise<DeliveryToEnqueue[]> {
+    const checked = await Promise.all(
+      deliveries.map(async (delivery) => {
+        const job = await this.queue(delivery.output).getJob(delivery.id)
+        if (!job) return delivery
+        const state = await job.getState()
+        if (state !== 'completed' && state !== 'failed') return undefined
+        await job.remove()
+        return delivery
+      }),
+    )
+    const toAdd = checked.filter((delivery): delivery is DeliveryToEnqueue => delivery !== undefined)
+    await this.enqueue(toAdd)
+    return toAdd
+  }
+
   /** Closes every queue connection. */
   async close(): Promise<void> {
     await Promise.all([...this.#queues.values()].map((queue) => queue.close()))

@@ -20,6 +20,8 @@ export interface DeliveryFilter {
   readonly scan?: string
   readonly status?: DeliveryStatus
   readonly output?: string
+  /** Only deliveries last updated at or after this time. */
+  readonly since?: Date
   readonly limit?: number
 }
 
@@ -44,6 +46,7 @@ export async function listDeliveries(db: Kysely<Database>, filter: DeliveryFilte
   if (filter.scan) query = query.where('scan_id', '=', filter.scan)
   if (filter.status) query = query.where('status', '=', filter.status)
   if (filter.output) query = query.where('output', '=', filter.output)
+  if (filter.since) query = query.where('updated_at', '>=', filter.since)
   const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit ?? 500).execute()
   return rows.map(toView)
 }
@@ -108,4 +111,28 @@ export async function releaseClaim(db: Kysely<Database>, id: string): Promise<vo
     .where('id', '=', id)
     .where('status', '=', 'sending')
     .execute()
+}
+
+/** Which failed or dead deliveries a replay takes: by id, by output, since a time (combined with AND). */
+export interface ReplaySelector {
+  readonly ids?: readonly string[]
+  readonly output?: string
+  readonly since?: Date
+}
+
+/**
+ * Moves failed and dead deliveries back to `pending` with a fresh set of attempts (their last
+ * error stays until the next attempt). Anything else, `sent` included, is left as it is, so a
+ * replay never delivers twice. Returns the rows moved; enqueueing them is the caller's next step
+ * (and the relay's, if that fails).
+ */
+export async function markForReplay(db: Kysely<Database>, selector: ReplaySelector): Promise<{ id: string; output: string }[]> {
+  let query = db
+    .updateTable('deliveries')
+    .set({ status: 'pending', attempts: 0, enqueued_at: null, updated_at: sql`now()` })
+    .where('status', 'in', ['failed', 'dead'])
+  if (selector.ids) query = query.where('id', 'in', selector.ids.length > 0 ? [...selector.ids] : ['00000000-0000-0000-0000-000000000000'])
+  if (selector.output) query = query.where('output', '=', selector.output)
+  if (selector.since) query = query.where('updated_at', '>=', selector.since)
+  return query.returning(['id', 'output']).execute()
 }

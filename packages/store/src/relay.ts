@@ -44,10 +44,29 @@ export async function relayPendingDeliveries(
     .limit(settings.batchSize)
     .execute()
   if (rows.length === 0) return 0
-  await queues.enqueue(rows)
+  await queues.requeue(rows)
   await markEnqueued(
     db,
     rows.map((row) => row.id),
   )
   return rows.length
+}
+
+/**
+ * Relay settings from POSTEE_RELAY_UNQUEUED_MS and POSTEE_RELAY_REQUEUE_MS (the defaults above
+ * when unset); a value that is not a positive number is an error naming the variable.
+ */
+export function relaySettingsFromEnv(env: NodeJS.ProcessEnv): RelaySettings {
+  const read = (name: string, fallback: number): number => {
+    const text = env[name]
+    if (text === undefined || text === '') return fallback
+    const value = Number(text)
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of milliseconds ≥ 0, not ${JSON.stringify(text)}`)
+    return value
+  }
+  return {
+    unqueuedAfterMs: read('POSTEE_RELAY_UNQUEUED_MS', DEFAULT_RELAY_SETTINGS.unqueuedAfterMs),
+    requeueAfterMs: read('POSTEE_RELAY_REQUEUE_MS', DEFAULT_RELAY_SETTINGS.requeueAfterMs),
+    batchSize: DEFAULT_RELAY_SETTINGS.batchSize,
+  }
 }

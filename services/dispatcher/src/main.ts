@@ -13,7 +13,7 @@ import {
   type Integration,
   type RuntimeEnv,
 } from '@postee/shared'
-import { DeliveryQueues, createLogger, openDatabase, relayPendingDeliveries, type Logger } from '@postee/store'
+import { DeliveryQueues, createLogger, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, type Logger } from '@postee/store'
 import { createDispatcherMetrics } from './metrics.js'
 import { createOutput, supportedKinds } from './outputs/registry.js'
 import { createDeliveryProcessor } from './process-delivery.js'
@@ -68,9 +68,19 @@ async function main(): Promise<void> {
   })
   log.info({ outputs: integrations.map((i) => i.name) }, 'dispatcher started')
 
-  const producer = new DeliveryQueues(connection, env.queuePrefix)
+  // The relay fails fast while Redis is down (the workers' connection would wait instead).
+  const producerConnection = new Redis(env.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+  producerConnection.on('error', () => undefined)
+  const producer = new DeliveryQueues(producerConnection, env.queuePrefix)
+  const relaySettings = relaySettingsFromEnv(process.env)
+  let relayRunning = false
   const relay = setInterval(() => {
-    relayPendingDeliveries(db, producer).catch((error: Error) => log.warn({ err: error.message }, 'relay pass failed'))
+    if (relayRunning) return
+    relayRunning = true
+    relayPendingDeliveries(db, producer, relaySettings)
+      .then((relayed) => relayed > 0 && log.info({ relayed }, 'relayed deliveries to their queues'))
+      .catch((error: Error) => log.warn({ err: error.message }, 'relay pass failed; it runs again next interval'))
+      .finally(() => (relayRunning = false))
   }, RELAY_INTERVAL_MS)
   relay.unref()
 
@@ -94,8 +104,9 @@ async function main(): Promise<void> {
     await Promise.all(workers.map(({ worker }) => worker.close()))
     clearTimeout(abortTimer)
     await Promise.all(workers.map(({ queue }) => queue.close()))
-    await producer.close()
+    await producer.close().catch(() => undefined)
     health.close()
+    producerConnection.disconnect()
     connection.disconnect()
     await db.destroy()
     log.info('drained')

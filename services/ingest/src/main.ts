@@ -4,7 +4,7 @@ import { Redis } from 'ioredis'
 import { sql } from 'kysely'
 import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type RuntimeEnv } from '@postee/shared'
 import { migrateToLatest } from '@postee/migrations'
-import { DeliveryQueues, applyRetention, createLogger, openDatabase, relayPendingDeliveries, type Logger } from '@postee/store'
+import { DeliveryQueues, applyRetention, createLogger, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, type Logger } from '@postee/store'
 import { createApp } from './app.js'
 import { createIngestMetrics } from './metrics.js'
 import { resolveTlsPair } from './tls.js'
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
   redis.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'))
   const queues = new DeliveryQueues(redis, env.queuePrefix)
   const metrics = createIngestMetrics()
+  const relaySettings = relaySettingsFromEnv(process.env)
   const tokens = [...env.ingestTokens, ...config.common.ingestTokens]
 
   const app = createApp({
@@ -51,13 +52,14 @@ async function main(): Promise<void> {
 
   const timers = [
     repeat(RELAY_INTERVAL_MS, async () => {
-      const relayed = await relayPendingDeliveries(db, queues)
+      const relayed = await relayPendingDeliveries(db, queues, relaySettings)
       if (relayed > 0) {
         metrics.relayed.inc(relayed)
         log.info({ relayed }, 'relayed pending deliveries to the queue')
       }
     }, log, 'relay'),
-    repeat(config.common.dbVerifyIntervalHours * 3_600_000, async () => {
+    // setInterval takes at most 2^31-1 ms (about 24.8 days).
+    repeat(Math.min(config.common.dbVerifyIntervalHours * 3_600_000, 2 ** 31 - 1), async () => {
       const report = await applyRetention(db, { deleteOldDataDays: config.common.deleteOldDataDays, maxBytes: config.common.maxDbSizeBytes })
       if (!report.skipped) log.info(report, 'retention pass done')
     }, log, 'retention'),

@@ -1,5 +1,5 @@
 import express, { type Router } from 'express'
-import { getScanView, listDeliveries, type DeliveryStatus } from '@postee/store'
+import { getScanView, listDeliveries, replayDeliveries, type DeliveryStatus, type ReplaySelector } from '@postee/store'
 import type { IngestDependencies } from '../ingest-scan.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -17,7 +17,12 @@ export function apiRoutes(deps: IngestDependencies): Router {
     res.json(scan)
   })
   router.get('/deliveries', async (req, res) => {
-    const { scan, status, output } = req.query
+    const { scan, status, output, since } = req.query
+    const sinceDate = typeof since === 'string' ? new Date(since) : undefined
+    if (since !== undefined && (!sinceDate || Number.isNaN(sinceDate.getTime()))) {
+      res.status(400).json({ error: 'since must be an ISO 8601 time, e.g. 2026-11-26T10:00:00Z' })
+      return
+    }
     if (scan !== undefined && (typeof scan !== 'string' || !UUID.test(scan))) {
       res.status(400).json({ error: 'scan must be a scan id (a UUID, as returned by POST /scan)' })
       return
@@ -30,8 +35,45 @@ export function apiRoutes(deps: IngestDependencies): Router {
       ...(scan ? { scan: scan as string } : {}),
       ...(status ? { status: status as DeliveryStatus } : {}),
       ...(typeof output === 'string' ? { output } : {}),
+      ...(sinceDate ? { since: sinceDate } : {}),
     })
     res.json({ deliveries })
   })
+  router.post('/deliveries/replay', express.json({ limit: '1mb' }), async (req, res) => {
+    const selector = replaySelector(req.body)
+    if (typeof selector === 'string') {
+      res.status(400).json({ error: selector })
+      return
+    }
+    const report = await replayDeliveries(deps.db, deps.queues, selector)
+    deps.log.info({ ...report, selector }, 'deliveries replayed')
+    res.json(report)
+  })
   return router
+}
+
+/**
+ * Reads `{ids?, output?, since?, all?}`: which failed or dead deliveries to replay. Without any
+ * selector the caller must say `all: true`, so an empty body never replays everything by accident.
+ */
+function replaySelector(body: unknown): ReplaySelector | string {
+  const usage = 'send JSON {"ids": [...]} or {"output": "name"} or {"since": "2026-01-01T00:00:00Z"} (combinable), or {"all": true}'
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return `the body must be a JSON object: ${usage}`
+  const { ids, output, since, all } = body as Record<string, unknown>
+  const selector: { ids?: string[]; output?: string; since?: Date } = {}
+  if (ids !== undefined) {
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string' && UUID.test(id))) return 'ids must be a list of delivery ids (UUIDs)'
+    selector.ids = ids as string[]
+  }
+  if (output !== undefined) {
+    if (typeof output !== 'string' || output === '') return 'output must be an integration name'
+    selector.output = output
+  }
+  if (since !== undefined) {
+    const date = typeof since === 'string' ? new Date(since) : undefined
+    if (!date || Number.isNaN(date.getTime())) return 'since must be an ISO 8601 time, e.g. 2026-11-26T10:00:00Z'
+    selector.since = date
+  }
+  if (Object.keys(selector).length === 0 && all !== true) return `say which deliveries to replay: ${usage}`
+  return selector
 }

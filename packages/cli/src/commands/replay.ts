@@ -1,0 +1,51 @@
+import { parseArgs } from 'node:util'
+import { replayDeliveries } from '@postee/store'
+import { connect } from '../connections.js'
+import { UsageError, type CommandIo, type ExitCode } from '../io.js'
+
+/** Usage of `postee replay`. */
+export const REPLAY_USAGE = `postee replay (--id ID [--id ID ...] | --output NAME | --since ISO-TIME | --all)
+  Moves failed and dead deliveries back to pending with fresh attempts and queues them again under
+  their own delivery id. --output and --since combine. Sent deliveries are never sent again.`
+
+const BATCH = 500
+
+/** `postee replay`: dead letters back into their queues, in batches, with progress. */
+export async function replayCommand(args: readonly string[], io: CommandIo): Promise<ExitCode> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      id: { type: 'string', multiple: true },
+      output: { type: 'string' },
+      since: { type: 'string' },
+      all: { type: 'boolean', default: false },
+    },
+  })
+  const since = values.since ? new Date(values.since) : undefined
+  if (since && Number.isNaN(since.getTime())) throw new UsageError('--since must be an ISO 8601 time, e.g. 2026-11-26T10:00:00Z')
+  if (!values.id && !values.output && !since && !values.all) throw new UsageError(`say which deliveries to replay:\n${REPLAY_USAGE}`)
+  const { db, queues, close } = connect(io.env)
+  try {
+    let query = db.selectFrom('deliveries').select('id').where('status', 'in', ['failed', 'dead'])
+    if (values.id) query = query.where('id', 'in', values.id)
+    if (values.output) query = query.where('output', '=', values.output)
+    if (since) query = query.where('updated_at', '>=', since)
+    const ids = (await query.orderBy('updated_at').execute()).map((row) => row.id)
+    if (ids.length === 0) {
+      io.out('nothing to replay: no failed or dead delivery matches')
+      return 0
+    }
+    let replayed = 0
+    let waiting = 0
+    for (let start = 0; start < ids.length; start += BATCH) {
+      const report = await replayDeliveries(db, queues, { ids: ids.slice(start, start + BATCH) })
+      replayed += report.replayed
+      waiting += report.replayed - report.enqueued
+      io.err(`replayed ${replayed}/${ids.length}`)
+    }
+    io.out(`replayed ${replayed} deliveries${waiting > 0 ? `; ${waiting} could not be queued now (Redis?) and will be queued by the relay` : ''}`)
+    return 0
+  } finally {
+    await close()
+  }
+}

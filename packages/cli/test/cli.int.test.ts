@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto'
+import { expect } from 'chai'
+import { Queue } from 'bullmq'
+import { Redis } from 'ioredis'
+import { deliveryQueueName } from '@postee/shared'
+import { openDatabase } from '@postee/store'
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@postee/testkit'
+import { run } from '../src/cli.js'
+
+function captureIo(env: NodeJS.ProcessEnv) {
+  const out: string[] = []
+  const err: string[] = []
+  return { io: { env, out: (line: string) => out.push(line), err: (line: string) => err.push(line) }, out, err }
+}
+
+describe('postee CLI: deliveries, replay, migrate', function () {
+  let database: TestDatabase
+  let redis: TestRedis
+  let env: NodeJS.ProcessEnv
+  const ids = { failed: randomUUID(), dead: randomUUID(), sent: randomUUID() }
+
+  before(async () => {
+    database = await createTestDatabase()
+    redis = await createTestRedis()
+    env = { DATABASE_URL: database.url, REDIS_URL: redis.url, POSTEE_QUEUE_PREFIX: redis.prefix }
+    const db = openDatabase(database.url)
+    const scanId = randomUUID()
+    await db.insertInto('scans').values({ id: scanId, source: 'aqua', registry: 'r', image: 'i', digest: 'd', outcome: 'new', raw_body: '{}', size_bytes: 2, diff: null, base_digest: null, base_scan_id: null }).execute()
+    await db
+      .insertInto('deliveries')
+      .values([
+        { id: ids.failed, scan_id: scanId, output: 'jira', kind: 'jira', status: 'failed', attempts: 1, last_error: 'HTTP 400: project is required' },
+        { id: ids.dead, scan_id: scanId, output: 'slack', kind: 'slack', status: 'dead', attempts: 10, last_error: 'HTTP 503' },
+        { id: ids.sent, scan_id: scanId, output: 'hook', kind: 'webhook', status: 'sent', attempts: 1, last_error: null },
+      ])
+      .execute()
+    await db.destroy()
+  })
+  after(async () => {
+    await redis?.cleanup()
+    await database?.drop()
+  })
+
+  it('lists the dead letters with their errors', async () => {
+    const { io, out } = captureIo(env)
+    expect(await run(['deliveries'], io)).to.equal(0)
+    expect(out[0]).to.match(/^ID\s+OUTPUT\s+STATUS\s+ATTEMPTS\s+UPDATED\s+LAST ERROR$/)
+    expect(out.join('\n')).to.include('project is required').and.include('HTTP 503').and.not.include(ids.sent)
+  })
+
+  it('prints JSON with --json and filters by status', async () => {
+    const { io, out } = captureIo(env)
+    expect(await run(['deliveries', '--status', 'sent', '--json'], io)).to.equal(0)
+    expect(JSON.parse(out.join('\n')).deliveries.map((d: { id: string }) => d.id)).to.deep.equal([ids.sent])
+  })
+
+  it('explains bad usage with exit code 2', async () => {
+    const bad = captureIo(env)
+    expect(await run(['replay'], bad.io)).to.equal(2)
+    expect(bad.err.join('\n')).to.match(/say which deliveries to replay/)
+    const unknown = captureIo(env)
+    expect(await run(['deliveries', '--status', 'lost'], unknown.io)).to.equal(2)
+    expect(await run(['frobnicate'], captureIo(env).io)).to.equal(2)
+  })
+
+  it('replays one output, queues it under its delivery id, with progress', async () => {
+    const { io, out, err } = captureIo(env)
+    expect(await run(['replay', '--output', 'slack'], io)).to.equal(0)
+    expect(out.join('\n')).to.equal('replayed 1 deliveries')
+    expect(err).to.deep.equal(['replayed 1/1'])
+    const connection = new Redis(redis.url)
+    const queue = new Queue(deliveryQueueName('slack'), { connection, prefix: redis.prefix })
+    expect((await queue.getJob(ids.dead))?.data).to.deep.equal({ deliveryId: ids.dead, output: 'slack' })
+    await queue.close()
+    connection.disconnect()
+    const after = captureIo(env)
+    await run(['deliveries', '--json'], after.io)
+    expect(JSON.parse(after.out.join('\n')).deliveries.map((d: { id: string }) => d.id)).to.deep.equal([ids.failed])
+  })
+
+  it('replays nothing that is not failed or dead', async () => {
+    const { io, out } = captureIo(env)
+    expect(await run(['replay', '--id', ids.sent], io)).to.equal(0)
+    expect(out).to.deep.equal(['nothing to replay: no failed or dead delivery matches'])
+  })
+
+  it('migrate is a no-op on an up-to-date schema', async () => {
+    const { io, out } = captureIo(env)
+    expect(await run(['migrate'], io)).to.equal(0)
+    expect(out).to.deep.equal(['the schema is up to date'])
+  })
+})
