@@ -46,7 +46,10 @@ export type DeliveryStatus = 'pending' | 'buffered' | 'sending' | 'sent' | 'fail
 /** The deliveries table: the ledger. */
 export interface DeliveriesTable {
   id: string
-  scan_id: string
+  /** Null for an aggregation batch, which carries the scans of the deliveries pointing at it. */
+  scan_id: string | null
+  /** For a held delivery: the batch delivery that carried (or will carry) it. */
+  batch_id: ColumnType<string | null, string | null | undefined, string | null>
   output: string
   kind: string
   status: DeliveryStatus
@@ -57,6 +60,13 @@ export interface DeliveriesTable {
   updated_at: Timestamp
   enqueued_at: Timestamp | null
   sent_at: Timestamp | null
+}
+
+/** The aggregation_windows table: the open window of each aggregated output. */
+export interface AggregationWindowsTable {
+  output: string
+  opened_at: Timestamp
+  flush_at: Timestamp | null
 }
 
 /** The tls_material table: the generated self-signed pair. */
@@ -73,6 +83,7 @@ export interface Database {
   scans: ScansTable
   deliveries: DeliveriesTable
   tls_material: TlsMaterialTable
+  aggregation_windows: AggregationWindowsTable
 }
 
 /** Options for the connection pool. */

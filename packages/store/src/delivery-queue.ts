@@ -1,5 +1,5 @@
 import { Queue, type ConnectionOptions } from 'bullmq'
-import { deliveryQueueName, type DeliveryJobData } from '@postee/shared'
+import { DELIVER_JOB, FLUSH_JOB, deliveryQueueName, type DeliveryJobData, type FlushJobData } from '@postee/shared'
 
 /** A delivery to put on its output's queue. */
 export interface DeliveryToEnqueue {
@@ -12,7 +12,7 @@ export interface DeliveryToEnqueue {
  * Job id = delivery id, so adding the same delivery twice (ingest and relay) queues it once.
  */
 export class DeliveryQueues {
-  readonly #queues = new Map<string, Queue<DeliveryJobData>>()
+  readonly #queues = new Map<string, Queue<DeliveryJobData | FlushJobData>>()
 
   constructor(
     private readonly connection: ConnectionOptions,
@@ -20,10 +20,10 @@ export class DeliveryQueues {
   ) {}
 
   /** The queue of one output. */
-  queue(output: string): Queue<DeliveryJobData> {
+  queue(output: string): Queue<DeliveryJobData | FlushJobData> {
     let queue = this.#queues.get(output)
     if (!queue) {
-      queue = new Queue<DeliveryJobData>(deliveryQueueName(output), { connection: this.connection, prefix: this.prefix })
+      queue = new Queue<DeliveryJobData | FlushJobData>(deliveryQueueName(output), { connection: this.connection, prefix: this.prefix })
       // Errors surface on the add() calls; an unhandled 'error' event would crash the process.
       queue.on('error', () => undefined)
       this.#queues.set(output, queue)
@@ -43,7 +43,7 @@ export class DeliveryQueues {
       [...byOutput].map(([output, list]) =>
         this.queue(output).addBulk(
           list.map((d) => ({
-            name: 'deliver',
+            name: DELIVER_JOB,
             data: { deliveryId: d.id, output },
             opts: { jobId: d.id, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
           })),
@@ -72,6 +72,21 @@ export class DeliveryQueues {
     const toAdd = checked.filter((delivery): delivery is DeliveryToEnqueue => delivery !== undefined)
     await this.enqueue(toAdd)
     return toAdd
+  }
+
+  /**
+   * Schedules an aggregation flush of `output` after `delayMs`. With a deterministic `jobId` every
+   * replica schedules one window's flush once; a finished job of that id is replaced.
+   */
+  async scheduleFlush(output: string, jobId: string, delayMs: number): Promise<void> {
+    const queue = this.queue(output)
+    const existing = await queue.getJob(jobId)
+    if (existing) {
+      const state = await existing.getState()
+      if (state !== 'completed' && state !== 'failed') return
+      await existing.remove()
+    }
+    await queue.add(FLUSH_JOB, { output }, { jobId, delay: Math.max(0, Math.round(delayMs)), removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } })
   }
 
   /** Closes every queue connection. */

@@ -4,7 +4,10 @@ import type { Database, DeliveriesTable, DeliveryStatus } from './database.js'
 /** A delivery row as the API shows it. */
 export interface DeliveryView {
   readonly id: string
-  readonly scan: string
+  /** Null for an aggregation batch. */
+  readonly scan: string | null
+  /** For a held delivery: the batch that carries it. */
+  readonly batch: string | null
   readonly output: string
   readonly kind: string
   readonly status: DeliveryStatus
@@ -29,6 +32,7 @@ function toView(row: Selectable<DeliveriesTable>): DeliveryView {
   return {
     id: row.id,
     scan: row.scan_id,
+    batch: row.batch_id,
     output: row.output,
     kind: row.kind,
     status: row.status,
@@ -79,13 +83,13 @@ export async function claimDelivery(db: Kysely<Database>, id: string): Promise<D
   return row ? toView(row) : undefined
 }
 
-/** Records a successful send. */
+/** Records a successful send; the deliveries a batch carried are sent with it. */
 export async function markSent(db: Kysely<Database>, id: string, externalId: string | undefined): Promise<void> {
-  await db
-    .updateTable('deliveries')
-    .set({ status: 'sent', external_id: externalId ?? null, last_error: null, sent_at: sql`now()`, updated_at: sql`now()` })
-    .where('id', '=', id)
-    .execute()
+  await db.transaction().execute(async (trx) => {
+    const sent = { status: 'sent' as const, external_id: externalId ?? null, last_error: null, sent_at: sql<Date>`now()`, updated_at: sql<Date>`now()` }
+    await trx.updateTable('deliveries').set(sent).where('id', '=', id).execute()
+    await trx.updateTable('deliveries').set(sent).where('batch_id', '=', id).execute()
+  })
 }
 
 /** Records a failed attempt: `pending` when another attempt follows, else `failed` or `dead`. */
@@ -95,12 +99,18 @@ export async function markAttemptFailed(
   status: Extract<DeliveryStatus, 'pending' | 'failed' | 'dead'>,
   error: string,
 ): Promise<void> {
-  await db
-    .updateTable('deliveries')
-    .set({ status, last_error: error, updated_at: sql`now()` })
-    .where('id', '=', id)
-    .where('status', '=', 'sending')
-    .execute()
+  await db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('deliveries')
+      .set({ status, last_error: error, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .where('status', '=', 'sending')
+      .executeTakeFirst()
+    // A batch's final failure is its held deliveries' too; while it retries they stay buffered.
+    if (status !== 'pending' && Number(updated.numUpdatedRows) > 0) {
+      await trx.updateTable('deliveries').set({ status, last_error: error, updated_at: sql`now()` }).where('batch_id', '=', id).execute()
+    }
+  })
 }
 
 /** Gives back an attempt that did not happen (a rate-limit pause, a drain): pending, attempt uncounted. */
@@ -122,17 +132,39 @@ export interface ReplaySelector {
 
 /**
  * Moves failed and dead deliveries back to `pending` with a fresh set of attempts (their last
- * error stays until the next attempt). Anything else, `sent` included, is left as it is, so a
- * replay never delivers twice. Returns the rows moved; enqueueing them is the caller's next step
- * (and the relay's, if that fails).
+ * error stays until the next attempt). A held delivery is replayed through the batch that carried
+ * it, which takes its held deliveries back to `buffered`. Anything else, `sent` included, is left
+ * as it is, so a replay never delivers twice. Returns the rows moved; enqueueing them is the
+ * caller's next step (and the relay's, if that fails).
  */
 export async function markForReplay(db: Kysely<Database>, selector: ReplaySelector): Promise<{ id: string; output: string }[]> {
-  let query = db
-    .updateTable('deliveries')
-    .set({ status: 'pending', attempts: 0, enqueued_at: null, updated_at: sql`now()` })
-    .where('status', 'in', ['failed', 'dead'])
-  if (selector.ids) query = query.where('id', 'in', selector.ids.length > 0 ? [...selector.ids] : ['00000000-0000-0000-0000-000000000000'])
-  if (selector.output) query = query.where('output', '=', selector.output)
-  if (selector.since) query = query.where('updated_at', '>=', selector.since)
-  return query.returning(['id', 'output']).execute()
+  return db.transaction().execute(async (trx) => {
+    let query = trx.selectFrom('deliveries').select(['id', 'batch_id']).where('status', 'in', ['failed', 'dead'])
+    if (selector.ids) query = query.where('id', 'in', selector.ids.length > 0 ? [...selector.ids] : ['00000000-0000-0000-0000-000000000000'])
+    if (selector.output) query = query.where('output', '=', selector.output)
+    if (selector.since) query = query.where('updated_at', '>=', selector.since)
+    const targets = [...new Set((await query.execute()).map((row) => row.batch_id ?? row.id))]
+    if (targets.length === 0) return []
+    const replayed = await trx
+      .updateTable('deliveries')
+      .set({ status: 'pending', attempts: 0, enqueued_at: null, updated_at: sql`now()` })
+      .where('id', 'in', targets)
+      .where('status', 'in', ['failed', 'dead'])
+      .returning(['id', 'output'])
+      .execute()
+    if (replayed.length > 0) {
+      await trx
+        .updateTable('deliveries')
+        .set({ status: 'buffered', updated_at: sql`now()` })
+        .where('batch_id', 'in', replayed.map((row) => row.id))
+        .execute()
+    }
+    return replayed
+  })
+}
+
+/** The deliveries a batch carries, in arrival order. */
+export async function listBatchMembers(db: Kysely<Database>, batchId: string): Promise<DeliveryView[]> {
+  const rows = await db.selectFrom('deliveries').selectAll().where('batch_id', '=', batchId).orderBy('created_at').orderBy('id').execute()
+  return rows.map(toView)
 }

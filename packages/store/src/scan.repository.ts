@@ -10,6 +10,8 @@ import {
   type StoredFinding,
   type StoredScan,
 } from '@postee/shared'
+import type { AggregationSettings } from '@postee/shared'
+import { holdForAggregation, type AggregationTrigger } from './aggregation.repository.js'
 import type { Database, DeliveryStatus } from './database.js'
 
 /** A delivery the policies planned for a scan, before it has a row. */
@@ -18,6 +20,8 @@ export interface PlannedDelivery {
   readonly output: string
   readonly kind: string
   readonly status: Extract<DeliveryStatus, 'pending' | 'buffered'>
+  /** For a `buffered` delivery: the output's aggregation keys. */
+  readonly aggregation?: AggregationSettings
 }
 
 /** What ingest hands over to be stored. */
@@ -32,6 +36,8 @@ export interface ScanToRecord {
 export interface RecordedScan {
   readonly decision: RescanDecision
   readonly deliveries: readonly PlannedDelivery[]
+  /** Flushes to schedule for the outputs that got held deliveries. */
+  readonly aggregation: readonly AggregationTrigger[]
 }
 
 interface HistoryRow {
@@ -66,7 +72,9 @@ export async function recordScan(
         .values(deliveries.map((d) => ({ id: d.id, scan_id: input.id, output: d.output, kind: d.kind, status: d.status })))
         .execute()
     }
-    return { decision, deliveries }
+    const held = deliveries.flatMap((d) => (d.status === 'buffered' && d.aggregation ? [{ output: d.output, aggregation: d.aggregation }] : []))
+    const aggregation = held.length > 0 ? await holdForAggregation(trx, held) : []
+    return { decision, deliveries, aggregation }
   })
 }
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
-import { parseScanBody, unpackFindings, countBySeverity, type DeliveryBatch, type DeliveryItem, type ScanDiff } from '@postee/shared'
-import { getScansForDelivery, type Database, type DeliveryView, type StoredDiff } from '@postee/store'
+import { DeliveryError, countBySeverity, parseScanBody, unpackFindings, type DeliveryBatch, type DeliveryItem, type ScanDiff } from '@postee/shared'
+import { getScansForDelivery, listBatchMembers, type Database, type DeliveryView, type StoredDiff } from '@postee/store'
 
 function toDiff(stored: StoredDiff | null): ScanDiff | undefined {
   if (!stored) return undefined
@@ -10,17 +10,20 @@ function toDiff(stored: StoredDiff | null): ScanDiff | undefined {
 }
 
 /**
- * Rebuilds what an output sends from the ledger: the stored body parsed again by its source's
- * parser (deterministic, so the model is the one ingest routed), and the stored diff.
+ * Rebuilds what an output sends from the ledger: for a single delivery its scan, for an
+ * aggregation batch the scans of the deliveries it carries in arrival order. Each stored body is
+ * parsed again by its source's parser (deterministic, so the model is the one ingest routed).
  */
-export async function loadBatch(db: Kysely<Database>, key: string, deliveries: readonly DeliveryView[]): Promise<DeliveryBatch> {
-  const scans = new Map((await getScansForDelivery(db, deliveries.map((d) => d.scan))).map((scan) => [scan.id, scan]))
-  const items: DeliveryItem[] = deliveries.map((delivery) => {
-    const stored = scans.get(delivery.scan)
-    if (!stored) throw new Error(`scan ${delivery.scan} of delivery ${delivery.id} is gone (removed by retention?)`)
+export async function loadBatch(db: Kysely<Database>, delivery: DeliveryView): Promise<DeliveryBatch> {
+  const members = delivery.scan === null ? await listBatchMembers(db, delivery.id) : [delivery]
+  const scanIds = members.flatMap((member) => (member.scan ? [member.scan] : []))
+  const scans = new Map((await getScansForDelivery(db, scanIds)).map((scan) => [scan.id, scan]))
+  const items: DeliveryItem[] = members.map((member) => {
+    const stored = member.scan ? scans.get(member.scan) : undefined
+    if (!stored) throw new DeliveryError(`the scan of delivery ${member.id} is gone (removed by retention?)`, 'unknown', false)
     const { scan } = parseScanBody(Buffer.from(stored.rawBody, 'utf8'), stored.source)
     return {
-      deliveryId: delivery.id,
+      deliveryId: member.id,
       scanId: stored.id,
       scan,
       rawBody: stored.rawBody,
@@ -29,5 +32,6 @@ export async function loadBatch(db: Kysely<Database>, key: string, deliveries: r
       receivedAt: stored.receivedAt,
     }
   })
-  return { key, items }
+  if (items.length === 0) throw new DeliveryError(`batch ${delivery.id} carries no deliveries`, 'unknown', false)
+  return { key: delivery.id, items, aggregated: delivery.scan === null }
 }

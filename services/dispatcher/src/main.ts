@@ -1,5 +1,5 @@
 import { createServer } from 'node:http'
-import { Queue, Worker } from 'bullmq'
+import { Queue, Worker, type Job } from 'bullmq'
 import { Redis } from 'ioredis'
 import { sql } from 'kysely'
 import {
@@ -9,13 +9,17 @@ import {
   loadConfigFile,
   readRuntimeEnv,
   type Config,
+  FLUSH_JOB,
   type DeliveryJobData,
+  type FlushJobData,
   type Integration,
   type RuntimeEnv,
 } from '@postee/shared'
 import { DeliveryQueues, createLogger, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, type Logger } from '@postee/store'
 import { createDispatcherMetrics } from './metrics.js'
 import { createOutput, supportedKinds } from './outputs/registry.js'
+import { createFlushProcessor } from './aggregation/flush-processor.js'
+import { relayAggregationWindows } from './aggregation/window-relay.js'
 import { createDeliveryProcessor } from './process-delivery.js'
 
 // Stalled-job detection: a worker killed mid-delivery loses its lock after LOCK_MS, and another
@@ -30,17 +34,23 @@ async function main(): Promise<void> {
   const { env, config } = await loadSettings()
   const log = createLogger('dispatcher', env.logLevel)
   const integrations = deliverableIntegrations(config, log)
+  const byName = new Map(integrations.map((integration) => [integration.name, integration]))
   const db = openDatabase(env.databaseUrl)
   const connection = new Redis(env.redisUrl, { maxRetriesPerRequest: null })
   connection.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'))
   const metrics = createDispatcherMetrics()
   const shutdown = new AbortController()
+  // Producing (relay, aggregation batches) fails fast while Redis is down; the workers' connection
+  // would wait instead.
+  const producerConnection = new Redis(env.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+  producerConnection.on('error', () => undefined)
+  const producer = new DeliveryQueues(producerConnection, env.queuePrefix)
 
   const workers = integrations.map((integration) => {
     const output = createOutput(integration)!
     const queueName = deliveryQueueName(integration.name)
     const queue = new Queue(queueName, { connection, prefix: env.queuePrefix })
-    const processor = createDeliveryProcessor({
+    const deliver = createDeliveryProcessor({
       db,
       integration,
       output,
@@ -51,7 +61,10 @@ async function main(): Promise<void> {
       metrics,
       shutdown: shutdown.signal,
     })
-    const worker = new Worker<DeliveryJobData>(queueName, processor, {
+    const flush = createFlushProcessor({ db, integration, queues: producer, log })
+    const processor = (job: Job<DeliveryJobData | FlushJobData>, token?: string) =>
+      job.name === FLUSH_JOB ? flush(job as Job<FlushJobData>, token) : deliver(job as Job<DeliveryJobData>, token)
+    const worker = new Worker<DeliveryJobData | FlushJobData>(queueName, processor, {
       connection,
       prefix: env.queuePrefix,
       concurrency: integration.delivery.concurrency,
@@ -68,10 +81,6 @@ async function main(): Promise<void> {
   })
   log.info({ outputs: integrations.map((i) => i.name) }, 'dispatcher started')
 
-  // The relay fails fast while Redis is down (the workers' connection would wait instead).
-  const producerConnection = new Redis(env.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
-  producerConnection.on('error', () => undefined)
-  const producer = new DeliveryQueues(producerConnection, env.queuePrefix)
   const relaySettings = relaySettingsFromEnv(process.env)
   let relayRunning = false
   const relay = setInterval(() => {
@@ -79,6 +88,7 @@ async function main(): Promise<void> {
     relayRunning = true
     relayPendingDeliveries(db, producer, relaySettings)
       .then((relayed) => relayed > 0 && log.info({ relayed }, 'relayed deliveries to their queues'))
+      .then(() => relayAggregationWindows(db, producer, byName))
       .catch((error: Error) => log.warn({ err: error.message }, 'relay pass failed; it runs again next interval'))
       .finally(() => (relayRunning = false))
   }, RELAY_INTERVAL_MS)
@@ -133,11 +143,6 @@ async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config }> {
 function deliverableIntegrations(config: Config, log: Logger): Integration[] {
   for (const notice of config.notices) log.warn(notice)
   const enabled = config.integrations.filter((integration) => integration.enabled)
-  for (const integration of enabled) {
-    if (integration.aggregation.issuesNumber !== undefined || integration.aggregation.timeoutMs !== undefined) {
-      log.warn({ output: integration.name }, 'Aggregate-Issues-* is not implemented in this build: each scan is delivered on its own')
-    }
-  }
   const unsupported = enabled.filter((integration) => !createOutput(integration))
   if (unsupported.length > 0) {
     const list = unsupported.map((i) => `${i.name} (type ${i.kind})`).join(', ')

@@ -65,7 +65,7 @@ async function attempt(deps: DeliveryProcessorDependencies, delivery: DeliveryVi
   const { timeoutMs } = deps.integration.delivery
   const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), deps.shutdown])
   try {
-    const batch = await loadBatch(deps.db, delivery.id, [delivery])
+    const batch = await loadBatch(deps.db, delivery)
     const result = await deps.output.send({ signal, timeoutMs, aquaServer: deps.aquaServer() }, batch)
     return { ok: true, result, receivedAt: batch.items[0]!.receivedAt }
   } catch (error) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { routeScan, scanFingerprint, type Config, type Scan, type ScanOutcome } from '@postee/shared'
-import { markEnqueued, recordScan, type Database, type DeliveryQueues, type Logger, type PlannedDelivery } from '@postee/store'
+import { routeScan, scanFingerprint, windowFlushJobId, type Config, type Scan, type ScanOutcome } from '@postee/shared'
+import { markEnqueued, recordScan, type AggregationTrigger, type Database, type DeliveryQueues, type Logger, type PlannedDelivery } from '@postee/store'
 import type { IngestMetrics } from './metrics.js'
 
 /** What the orchestrator needs; the current config is read per scan so a reload takes effect. */
@@ -37,6 +37,7 @@ export async function ingestScan(deps: IngestDependencies, scan: Scan, rawBody: 
   deps.metrics.scansReceived.inc({ outcome })
   log.info({ outcome, deliveries: recorded.deliveries.length }, 'scan stored')
   await enqueueCommitted(deps, recorded.deliveries, log)
+  await scheduleFlushes(deps, recorded.aggregation, log)
   return {
     id,
     outcome,
@@ -51,9 +52,34 @@ function planDeliveries(deps: IngestDependencies, scan: Scan, outcome: ScanOutco
       log.debug({ output: integration.name, key: decision.key, reason: decision.reason }, 'integration skipped')
       continue
     }
-    planned.push({ id: randomUUID(), output: integration.name, kind: integration.kind, status: 'pending' })
+    const { aggregation } = integration
+    const aggregated = aggregation.issuesNumber !== undefined || aggregation.timeoutMs !== undefined
+    planned.push(
+      aggregated
+        ? { id: randomUUID(), output: integration.name, kind: integration.kind, status: 'buffered', aggregation }
+        : { id: randomUUID(), output: integration.name, kind: integration.kind, status: 'pending' },
+    )
   }
   return planned
+}
+
+/**
+ * Schedules the flush of each window this scan opened (a delayed job, so it fires even if no scan
+ * ever follows) and an immediate flush where a count was reached. If Redis is down, the
+ * dispatcher's relay schedules them from the windows table.
+ */
+async function scheduleFlushes(deps: IngestDependencies, triggers: readonly AggregationTrigger[], log: Logger): Promise<void> {
+  for (const trigger of triggers) {
+    try {
+      if (trigger.opened?.flushAt) {
+        const delay = trigger.opened.flushAt.getTime() - Date.now()
+        await withTimeout(deps.queues.scheduleFlush(trigger.output, windowFlushJobId(trigger.opened.openedAt), delay), deps.enqueueTimeoutMs)
+      }
+      if (trigger.full) await withTimeout(deps.queues.scheduleFlush(trigger.output, `flush.full.${randomUUID()}`, 0), deps.enqueueTimeoutMs)
+    } catch (error) {
+      log.warn({ output: trigger.output, err: (error as Error).message }, 'could not schedule an aggregation flush; the relay will')
+    }
+  }
 }
 
 async function enqueueCommitted(deps: IngestDependencies, deliveries: readonly PlannedDelivery[], log: Logger): Promise<void> {

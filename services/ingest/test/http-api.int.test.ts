@@ -158,7 +158,7 @@ describe('ingest HTTP API (in process, real Postgres and Redis)', function () {
     expect(scan.receivedAt).to.be.a('string')
     const list = (await (await fetch(`${harness.url}/api/deliveries?scan=${answer.json.id}`)).json()) as { deliveries: any[] }
     expect(list.deliveries).to.have.length(1)
-    expect(list.deliveries[0]).to.have.keys('id', 'scan', 'output', 'kind', 'status', 'attempts', 'lastError', 'externalId', 'createdAt', 'updatedAt')
+    expect(list.deliveries[0]).to.have.keys('id', 'scan', 'batch', 'output', 'kind', 'status', 'attempts', 'lastError', 'externalId', 'createdAt', 'updatedAt')
     expect((await fetch(`${harness.url}/api/scans/00000000-0000-0000-0000-000000000000`)).status).to.equal(404)
     expect((await fetch(`${harness.url}/api/scans/not-a-uuid`)).status).to.equal(404)
     expect((await fetch(`${harness.url}/api/deliveries?status=bogus`)).status).to.equal(400)

@@ -49,6 +49,11 @@ export interface DeliveryBatch {
   /** Stable across retries and replays (the delivery or batch id): the idempotency key. */
   readonly key: string
   readonly items: readonly DeliveryItem[]
+  /**
+   * An aggregation flush (Aggregate-Issues-*): sent as one aggregated message even when it holds a
+   * single scan (title `Vulnerability scan report`; webhook and Splunk get a JSON array).
+   */
+  readonly aggregated: boolean
 }
 
 /** What an output needs besides the batch. */

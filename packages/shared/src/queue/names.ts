@@ -11,3 +11,22 @@ export interface DeliveryJobData {
   readonly deliveryId: string
   readonly output: string
 }
+
+/** The data of an aggregation flush job, on the output's own queue under the job name `flush`. */
+export interface FlushJobData {
+  readonly output: string
+}
+
+/** Job name of deliveries. */
+export const DELIVER_JOB = 'deliver'
+
+/** Job name of aggregation flushes. */
+export const FLUSH_JOB = 'flush'
+
+/**
+ * The id of the flush job of the window opened at `openedAt`: deterministic, so every replica and
+ * the relay schedule the same window's flush once.
+ */
+export function windowFlushJobId(openedAt: Date): string {
+  return `flush.${openedAt.getTime()}`
+}

@@ -36,6 +36,7 @@ function batch(): DeliveryBatch {
   const rawBody = readFixture('aqua-input.json').toString('utf8')
   return {
     key: '6d1f6bb2-5f3e-4b59-9a53-3f1e4b7e2a10',
+    aggregated: false,
     items: [{ deliveryId: '6d1f6bb2-5f3e-4b59-9a53-3f1e4b7e2a10', scanId: 'a', scan: parseAquaScan(JSON.parse(rawBody)), rawBody, outcome: 'new', diff: undefined, receivedAt: new Date() }],
   }
 }

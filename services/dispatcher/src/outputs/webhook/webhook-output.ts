@@ -11,7 +11,7 @@ export function createWebhookOutput(integration: WebhookIntegration): Output {
     kind: 'webhook',
     name: integration.name,
     async send(ctx, batch) {
-      const body = batch.items.length === 1 ? batch.items[0]!.rawBody : `[${batch.items.map((item) => item.rawBody).join(',')}]`
+      const body = batch.aggregated ? `[${batch.items.map((item) => item.rawBody).join(',')}]` : batch.items[0]!.rawBody
       await callTarget(ctx, {
         method: 'POST',
         url: integration.url.reveal(),

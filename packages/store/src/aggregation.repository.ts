@@ -1,0 +1,147 @@
+import { sql, type Kysely, type Transaction } from 'kysely'
+import type { AggregationSettings } from '@postee/shared'
+import type { Database } from './database.js'
+
+/** What ingest must schedule after committing held deliveries of one output. */
+export interface AggregationTrigger {
+  readonly output: string
+  /** Set when this transaction opened the output's window: schedule its flush at `flushAt`. */
+  readonly opened: { readonly openedAt: Date; readonly flushAt: Date | null } | undefined
+  /** Aggregate-Issues-Number is reached: flush now. */
+  readonly full: boolean
+}
+
+/** A held delivery of an aggregated output, as ingest plans it. */
+export interface HeldDelivery {
+  readonly output: string
+  readonly aggregation: AggregationSettings
+}
+
+// Ingest holds it shared while it adds held deliveries; a flush holds it exclusively, so a flush
+// never misses a delivery committed before it, and never strands one committed after it.
+function outputLock(output: string) {
+  return sql`hashtextextended(${`aggregate\u001f${output}`}, 0)`
+}
+
+/**
+ * Inside ingest's transaction, after the held deliveries are inserted: opens the window of each
+ * output that has none (the first held delivery opens it) and says whether a count is reached.
+ */
+export async function holdForAggregation(trx: Transaction<Database>, held: readonly HeldDelivery[]): Promise<AggregationTrigger[]> {
+  const byOutput = new Map(held.map((h) => [h.output, h.aggregation]))
+  const triggers: AggregationTrigger[] = []
+  for (const output of [...byOutput.keys()].sort()) {
+    const { issuesNumber, timeoutMs } = byOutput.get(output)!
+    await sql`select pg_advisory_xact_lock_shared(${outputLock(output)})`.execute(trx)
+    const flushAt = timeoutMs === undefined ? sql`null` : sql`now() + make_interval(secs => ${timeoutMs / 1000})`
+    const opened = await sql<{ opened_at: Date; flush_at: Date | null }>`
+      insert into aggregation_windows (output, opened_at, flush_at) values (${output}, now(), ${flushAt})
+      on conflict (output) do nothing returning opened_at, flush_at`.execute(trx)
+    const row = opened.rows[0]
+    triggers.push({
+      output,
+      opened: row ? { openedAt: row.opened_at, flushAt: row.flush_at } : undefined,
+      full: issuesNumber !== undefined && (await countHeld(trx, output)) >= issuesNumber,
+    })
+  }
+  return triggers
+}
+
+async function countHeld(db: Kysely<Database>, output: string): Promise<number> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select((eb) => eb.fn.countAll<number>().as('held'))
+    .where('output', '=', output)
+    .where('status', '=', 'buffered')
+    .where('batch_id', 'is', null)
+    .executeTakeFirstOrThrow()
+  return Number(row.held)
+}
+
+/** The result of one flush attempt of an output. */
+export interface FlushOutcome {
+  /** The batch delivery created, now pending: enqueue it. */
+  readonly batch: { readonly id: string; readonly size: number } | undefined
+  /** The window of what is still held after this flush: schedule it. */
+  readonly next: { readonly openedAt: Date; readonly flushAt: Date | null; readonly full: boolean } | undefined
+  /** Nothing was due yet: look again at this time (a clock-skewed early job). */
+  readonly notBefore: Date | undefined
+}
+
+/**
+ * Flushes an output's held deliveries into one batch delivery when its window has ended or its
+ * count is reached, in arrival order (at most Aggregate-Issues-Number of them). Serialised per
+ * output by an exclusive lock, so no batch is made twice and no delivery lands in two batches.
+ * What stays held opens the next window, timed from its own first delivery.
+ */
+export async function flushOutput(
+  db: Kysely<Database>,
+  output: { readonly name: string; readonly kind: string; readonly aggregation: AggregationSettings },
+  batchId: string,
+): Promise<FlushOutcome> {
+  const { issuesNumber, timeoutMs } = output.aggregation
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${outputLock(output.name)})`.execute(trx)
+    const { rows } = await sql<{ now: Date }>`select now() as now`.execute(trx)
+    const now = rows[0]!.now
+    const held = await trx
+      .selectFrom('deliveries')
+      .select(['id', 'created_at'])
+      .where('output', '=', output.name)
+      .where('status', '=', 'buffered')
+      .where('batch_id', 'is', null)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute()
+    if (held.length === 0) {
+      await trx.deleteFrom('aggregation_windows').where('output', '=', output.name).execute()
+      return { batch: undefined, next: undefined, notBefore: undefined }
+    }
+    const window = await trx.selectFrom('aggregation_windows').selectAll().where('output', '=', output.name).executeTakeFirst()
+    // A window lost to a crash between commits is rebuilt from the first held delivery.
+    const flushAt = window ? window.flush_at : windowEnd(held[0]!.created_at, timeoutMs)
+    const due = flushAt !== null && flushAt.getTime() <= now.getTime()
+    const full = issuesNumber !== undefined && held.length >= issuesNumber
+    if (!due && !full) {
+      if (!window) await trx.insertInto('aggregation_windows').values({ output: output.name, opened_at: held[0]!.created_at, flush_at: flushAt }).execute()
+      return { batch: undefined, next: undefined, notBefore: flushAt ?? undefined }
+    }
+    const taken = issuesNumber === undefined ? held : held.slice(0, issuesNumber)
+    await trx.insertInto('deliveries').values({ id: batchId, scan_id: null, output: output.name, kind: output.kind, status: 'pending' }).execute()
+    await trx.updateTable('deliveries').set({ batch_id: batchId, updated_at: sql`now()` }).where('id', 'in', taken.map((d) => d.id)).execute()
+    const remaining = held.slice(taken.length)
+    await trx.deleteFrom('aggregation_windows').where('output', '=', output.name).execute()
+    if (remaining.length === 0) return { batch: { id: batchId, size: taken.length }, next: undefined, notBefore: undefined }
+    const openedAt = remaining[0]!.created_at
+    const nextFlushAt = windowEnd(openedAt, timeoutMs)
+    await trx.insertInto('aggregation_windows').values({ output: output.name, opened_at: openedAt, flush_at: nextFlushAt }).execute()
+    const nextFull = issuesNumber !== undefined && remaining.length >= issuesNumber
+    return { batch: { id: batchId, size: taken.length }, next: { openedAt, flushAt: nextFlushAt, full: nextFull }, notBefore: undefined }
+  })
+}
+
+function windowEnd(openedAt: Date, timeoutMs: number | undefined): Date | null {
+  return timeoutMs === undefined ? null : new Date(openedAt.getTime() + timeoutMs)
+}
+
+/** An open window, for the relay: its flush must be scheduled. */
+export interface OpenWindow {
+  readonly output: string
+  readonly openedAt: Date
+  readonly flushAt: Date | null
+  readonly held: number
+}
+
+/**
+ * Every output with held deliveries, with its window (opened at the first held delivery when the
+ * window row was lost), so the relay can make sure a flush is scheduled for each.
+ */
+export async function listOpenWindows(db: Kysely<Database>): Promise<OpenWindow[]> {
+  const { rows } = await sql<{ output: string; opened_at: Date; flush_at: Date | null; has_window: boolean; held: number }>`
+    select d.output, coalesce(w.opened_at, min(d.created_at)) as opened_at, w.flush_at, w.output is not null as has_window,
+           count(*)::int as held
+    from deliveries d left join aggregation_windows w on w.output = d.output
+    where d.status = 'buffered' and d.batch_id is null
+    group by d.output, w.opened_at, w.flush_at, w.output`.execute(db)
+  return rows.map((row) => ({ output: row.output, openedAt: row.opened_at, flushAt: row.has_window ? row.flush_at : null, held: row.held }))
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto'
+import { expect } from 'chai'
+import type { Kysely } from 'kysely'
+import { createTestDatabase, type TestDatabase } from '@postee/testkit'
+import { flushOutput, holdForAggregation, listOpenWindows, markAttemptFailed, claimDelivery, markForReplay, markSent, openDatabase, type Database } from '../src/index.js'
+
+async function hold(db: Kysely<Database>, output: string, aggregation: { issuesNumber?: number; timeoutMs?: number }) {
+  const scanId = randomUUID()
+  const id = randomUUID()
+  return db.transaction().execute(async (trx) => {
+    await trx.insertInto('scans').values({ id: scanId, source: 'aqua', registry: 'r', image: id, digest: '', outcome: 'new', raw_body: '{}', size_bytes: 2, diff: null, base_digest: null, base_scan_id: null }).execute()
+    await trx.insertInto('deliveries').values({ id, scan_id: scanId, output, kind: 'webhook', status: 'buffered' }).execute()
+    const [trigger] = await holdForAggregation(trx, [{ output, aggregation: { issuesNumber: aggregation.issuesNumber, timeoutMs: aggregation.timeoutMs } }])
+    return { id, trigger: trigger! }
+  })
+}
+
+describe('aggregation repository (Postgres)', () => {
+  let database: TestDatabase
+  let db: Kysely<Database>
+  before(async () => {
+    database = await createTestDatabase()
+    db = openDatabase(database.url)
+  })
+  after(async () => {
+    await db?.destroy()
+    await database?.drop()
+  })
+
+  it('the first held delivery opens the window; later ones join it; the count says when it is full', async () => {
+    const first = await hold(db, 'count', { issuesNumber: 2, timeoutMs: 60_000 })
+    const second = await hold(db, 'count', { issuesNumber: 2, timeoutMs: 60_000 })
+    expect(first.trigger.opened?.flushAt?.getTime()).to.be.closeTo(first.trigger.opened!.openedAt.getTime() + 60_000, 5)
+    expect(first.trigger.full).to.equal(false)
+    expect(second.trigger.opened).to.equal(undefined)
+    expect(second.trigger.full).to.equal(true)
+  })
+
+  it('a flush before the window ends and below the count does nothing and says when to look again', async () => {
+    await hold(db, 'early', { timeoutMs: 60_000 })
+    const outcome = await flushOutput(db, { name: 'early', kind: 'webhook', aggregation: { issuesNumber: undefined, timeoutMs: 60_000 } }, randomUUID())
+    expect(outcome.batch).to.equal(undefined)
+    expect(outcome.notBefore!.getTime()).to.be.greaterThan(Date.now() + 50_000)
+  })
+
+  it('concurrent flushes make one batch, and every held delivery is in exactly one batch', async () => {
+    const held = []
+    for (let i = 0; i < 7; i++) held.push((await hold(db, 'race', { issuesNumber: 3 })).id)
+    const pools = Array.from({ length: 4 }, () => openDatabase(database.url, { max: 1 }))
+    try {
+      const output = { name: 'race', kind: 'webhook', aggregation: { issuesNumber: 3, timeoutMs: undefined } }
+      const outcomes = await Promise.all(pools.map((pool) => flushOutput(pool, output, randomUUID())))
+      const batches = outcomes.filter((o) => o.batch).map((o) => o.batch!)
+      expect(batches.map((b) => b.size)).to.deep.equal([3, 3])
+    } finally {
+      await Promise.all(pools.map((pool) => pool.destroy()))
+    }
+    const rows = await db.selectFrom('deliveries').select(['id', 'batch_id']).where('id', 'in', held).orderBy('created_at').execute()
+    expect(rows.filter((r) => r.batch_id === null).map((r) => r.id)).to.deep.equal([held[6]])
+    const [window] = (await listOpenWindows(db)).filter((w) => w.output === 'race')
+    expect(window).to.include({ held: 1 })
+  })
+
+  it('a batch carries its deliveries through sent, and a replay of a dead member replays the batch', async () => {
+    for (let i = 0; i < 2; i++) await hold(db, 'ledger', { issuesNumber: 2 })
+    const batchId = randomUUID()
+    await flushOutput(db, { name: 'ledger', kind: 'webhook', aggregation: { issuesNumber: 2, timeoutMs: undefined } }, batchId)
+    await claimDelivery(db, batchId)
+    await markAttemptFailed(db, batchId, 'dead', 'HTTP 503')
+    const members = await db.selectFrom('deliveries').select(['id', 'status', 'last_error']).where('batch_id', '=', batchId).execute()
+    expect(members.map((m) => m.status)).to.deep.equal(['dead', 'dead'])
+    const replayed = await markForReplay(db, { ids: [members[0]!.id] })
+    expect(replayed.map((r) => r.id)).to.deep.equal([batchId])
+    expect((await db.selectFrom('deliveries').select('status').where('batch_id', '=', batchId).execute()).map((m) => m.status)).to.deep.equal(['buffered', 'buffered'])
+    await claimDelivery(db, batchId)
+    await markSent(db, batchId, 'EXT-1')
+    const sent = await db.selectFrom('deliveries').select(['status', 'external_id']).where('batch_id', '=', batchId).execute()
+    expect(sent).to.deep.equal([{ status: 'sent', external_id: 'EXT-1' }, { status: 'sent', external_id: 'EXT-1' }])
+  })
+})

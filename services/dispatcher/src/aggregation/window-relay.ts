@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely'
+import { windowFlushJobId, type Integration } from '@postee/shared'
+import { listOpenWindows, type Database, type DeliveryQueues } from '@postee/store'
+
+/**
+ * Makes sure every output with held deliveries has its flush scheduled, whatever was lost (a
+ * Redis restart, a crash between commit and enqueue): the window's deterministic job id makes this
+ * a no-op when the job exists. Returns how many windows it looked at.
+ */
+export async function relayAggregationWindows(db: Kysely<Database>, queues: DeliveryQueues, integrations: ReadonlyMap<string, Integration>): Promise<number> {
+  const windows = await listOpenWindows(db)
+  for (const window of windows) {
+    const integration = integrations.get(window.output)
+    if (!integration) continue
+    const { issuesNumber, timeoutMs } = integration.aggregation
+    if (issuesNumber !== undefined && window.held >= issuesNumber) {
+      await queues.scheduleFlush(window.output, `flush.full.${window.openedAt.getTime()}.${window.held}`, 0)
+      continue
+    }
+    const flushAt = window.flushAt ?? (timeoutMs === undefined ? null : new Date(window.openedAt.getTime() + timeoutMs))
+    if (flushAt) await queues.scheduleFlush(window.output, windowFlushJobId(window.openedAt), flushAt.getTime() - Date.now())
+  }
+  return windows.length
+}
