@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { Workload } from '@postee/shared'
 import type { Database } from './database.js'
 import type { StoredDiff } from './scan.repository.js'
 
@@ -50,15 +51,20 @@ export interface ScanForDelivery {
   readonly rawBody: string
   readonly diff: StoredDiff | null
   readonly receivedAt: Date
+  /** Every workload known to have reported this image so far (Trivy Operator), for the message. */
+  readonly knownWorkloads: readonly Workload[]
 }
 
 /** Reads the scans of some deliveries, for the dispatcher. */
 export async function getScansForDelivery(db: Kysely<Database>, ids: readonly string[]): Promise<ScanForDelivery[]> {
   if (ids.length === 0) return []
   const rows = await db
-    .selectFrom('scans')
-    .select(['id', 'source', 'outcome', 'raw_body', 'diff', 'received_at'])
-    .where('id', 'in', ids)
+    .selectFrom('scans as s')
+    .leftJoin('scan_history as h', (join) =>
+      join.onRef('h.registry', '=', 's.registry').onRef('h.image', '=', 's.image').onRef('h.digest', '=', 's.digest'),
+    )
+    .select(['s.id', 's.source', 's.outcome', 's.raw_body', 's.diff', 's.received_at', 'h.workloads'])
+    .where('s.id', 'in', ids)
     .execute()
   return rows.map((row) => ({
     id: row.id,
@@ -67,5 +73,6 @@ export async function getScansForDelivery(db: Kysely<Database>, ids: readonly st
     rawBody: row.raw_body,
     diff: row.diff as StoredDiff | null,
     receivedAt: row.received_at,
+    knownWorkloads: (row.workloads ?? []) as Workload[],
   }))
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { DeliveryError, countBySeverity, parseScanBody, unpackFindings, type DeliveryBatch, type DeliveryItem, type ScanDiff } from '@postee/shared'
+import { DeliveryError, countBySeverity, parseScanBody, unpackFindings, type DeliveryBatch, type DeliveryItem, type ScanDiff, type Workload } from '@postee/shared'
 import { getScansForDelivery, listBatchMembers, type Database, type DeliveryView, type StoredDiff } from '@postee/store'
 
 function toDiff(stored: StoredDiff | null): ScanDiff | undefined {
@@ -7,6 +7,12 @@ function toDiff(stored: StoredDiff | null): ScanDiff | undefined {
   const added = unpackFindings(stored.addedFindings)
   const fixed = unpackFindings(stored.fixedFindings)
   return { added, fixed, addedBySeverity: countBySeverity(added), fixedBySeverity: countBySeverity(fixed) }
+}
+
+function mergeWorkloads(own: readonly Workload[], known: readonly Workload[]): Workload[] {
+  const key = (w: Workload) => `${w.namespace}/${w.kind}/${w.name}/${w.container}`
+  const byKey = new Map([...own, ...known].map((w) => [key(w), w]))
+  return [...byKey.values()].sort((a, b) => key(a).localeCompare(key(b)))
 }
 
 /**
@@ -25,7 +31,8 @@ export async function loadBatch(db: Kysely<Database>, delivery: DeliveryView): P
     return {
       deliveryId: member.id,
       scanId: stored.id,
-      scan,
+      // The message names every workload known to run the image when it is sent, not only the first.
+      scan: { ...scan, workloads: mergeWorkloads(scan.workloads, stored.knownWorkloads) },
       rawBody: stored.rawBody,
       outcome: stored.outcome,
       diff: toDiff(stored.diff),
