@@ -38,6 +38,8 @@ export interface Stack {
   readonly dispatchers: ServiceProcess[]
   /** Base URLs of the ingest processes' HTTP listeners. */
   readonly ingestUrls: string[]
+  /** Base URLs of the dispatchers' health and metrics ports, in start order. */
+  readonly dispatcherUrls: string[]
   /** Starts one more dispatcher on the same database and queues. */
   startDispatcher(extraEnv?: Record<string, string>): Promise<ServiceProcess>
   stop(): Promise<void>
@@ -67,10 +69,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const ingests: ServiceProcess[] = []
   const ingestUrls: string[] = []
   const dispatchers: ServiceProcess[] = []
+  const dispatcherUrls: string[] = []
   const startDispatcher = async (extraEnv: Record<string, string> = {}): Promise<ServiceProcess> => {
     const port = await freePort()
     const service = startProcess(DISPATCHER_ENTRY, { ...env, POSTEE_DISPATCHER_HTTP: `127.0.0.1:${port}`, ...extraEnv })
     dispatchers.push(service)
+    dispatcherUrls.push(`http://127.0.0.1:${port}`)
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, service)
     return service
   }
@@ -92,5 +96,5 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop()
     throw error
   }
-  return { database, redis, env, ingests, dispatchers, ingestUrls, startDispatcher, stop }
+  return { database, redis, env, ingests, dispatchers, ingestUrls, dispatcherUrls, startDispatcher, stop }
 }

@@ -1,26 +1,12 @@
-import { createServer } from 'node:http'
-import { Queue, Worker, type Job } from 'bullmq'
 import { Redis } from 'ioredis'
 import { sql } from 'kysely'
-import {
-  ConfigError,
-  Secret,
-  deliveryQueueName,
-  loadConfigFile,
-  readRuntimeEnv,
-  type Config,
-  FLUSH_JOB,
-  type DeliveryJobData,
-  type FlushJobData,
-  type Integration,
-  type RuntimeEnv,
-} from '@postee/shared'
+import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type RuntimeEnv } from '@postee/shared'
 import { DeliveryQueues, createLogger, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, type Logger } from '@postee/store'
-import { createDispatcherMetrics } from './metrics.js'
-import { createOutput, supportedKinds } from './outputs/registry.js'
-import { createFlushProcessor } from './aggregation/flush-processor.js'
 import { relayAggregationWindows } from './aggregation/window-relay.js'
-import { createDeliveryProcessor } from './process-delivery.js'
+import { createHealthServer } from './health-server.js'
+import { createDispatcherMetrics } from './metrics.js'
+import { OutputWorkers } from './output-workers.js'
+import { createOutput, supportedKinds } from './outputs/registry.js'
 
 // Stalled-job detection: a worker killed mid-delivery loses its lock after LOCK_MS, and another
 // replica (or this one restarted) takes the job back within STALLED_CHECK_MS more.
@@ -31,89 +17,64 @@ const DRAIN_GRACE_MS = Number(process.env.POSTEE_DRAIN_GRACE_MS ?? 20_000)
 const RELAY_INTERVAL_MS = Number(process.env.POSTEE_RELAY_INTERVAL_MS ?? 5_000)
 
 async function main(): Promise<void> {
-  const { env, config } = await loadSettings()
+  const env = readEnv()
   const log = createLogger('dispatcher', env.logLevel)
-  const integrations = deliverableIntegrations(config, log)
-  const byName = new Map(integrations.map((integration) => [integration.name, integration]))
+  const config = await loadConfig(env, log)
+  if (!config) process.exit(1)
   const db = openDatabase(env.databaseUrl)
   const connection = new Redis(env.redisUrl, { maxRetriesPerRequest: null })
   connection.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'))
-  const metrics = createDispatcherMetrics()
-  const shutdown = new AbortController()
   // Producing (relay, aggregation batches) fails fast while Redis is down; the workers' connection
   // would wait instead.
   const producerConnection = new Redis(env.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
   producerConnection.on('error', () => undefined)
   const producer = new DeliveryQueues(producerConnection, env.queuePrefix)
-
-  const workers = integrations.map((integration) => {
-    const output = createOutput(integration)!
-    const queueName = deliveryQueueName(integration.name)
-    const queue = new Queue(queueName, { connection, prefix: env.queuePrefix })
-    const deliver = createDeliveryProcessor({
-      db,
-      integration,
-      output,
-      queue,
-      secrets: secretsOf(integration),
-      aquaServer: () => config.common.aquaServer,
-      log,
-      metrics,
-      shutdown: shutdown.signal,
-    })
-    const flush = createFlushProcessor({ db, integration, queues: producer, log })
-    const processor = (job: Job<DeliveryJobData | FlushJobData>, token?: string) =>
-      job.name === FLUSH_JOB ? flush(job as Job<FlushJobData>, token) : deliver(job as Job<DeliveryJobData>, token)
-    const worker = new Worker<DeliveryJobData | FlushJobData>(queueName, processor, {
-      connection,
-      prefix: env.queuePrefix,
-      concurrency: integration.delivery.concurrency,
-      lockDuration: LOCK_MS,
-      stalledInterval: STALLED_CHECK_MS,
-      // The ledger makes a re-run harmless, so a job that stalls is always taken back, never failed.
-      maxStalledCount: 1_000,
-      ...(integration.delivery.rateLimit
-        ? { limiter: { max: integration.delivery.rateLimit.max, duration: integration.delivery.rateLimit.perMs } }
-        : {}),
-    })
-    worker.on('error', (error) => log.warn({ output: integration.name, err: error.message }, 'worker error'))
-    return { worker, queue }
+  const shutdown = new AbortController()
+  let workers: OutputWorkers | undefined
+  const metrics = createDispatcherMetrics({ db, queues: () => workers?.queues ?? new Map() })
+  workers = new OutputWorkers({
+    db,
+    connection,
+    prefix: env.queuePrefix,
+    producer,
+    log,
+    metrics,
+    tuning: { lockMs: LOCK_MS, stalledCheckMs: STALLED_CHECK_MS },
+    shutdown: shutdown.signal,
   })
-  log.info({ outputs: integrations.map((i) => i.name) }, 'dispatcher started')
+  await workers.apply(config)
+  log.info({ outputs: [...workers.integrations.keys()] }, 'dispatcher started')
 
-  const relaySettings = relaySettingsFromEnv(process.env)
-  let relayRunning = false
-  const relay = setInterval(() => {
-    if (relayRunning) return
-    relayRunning = true
-    relayPendingDeliveries(db, producer, relaySettings)
-      .then((relayed) => relayed > 0 && log.info({ relayed }, 'relayed deliveries to their queues'))
-      .then(() => relayAggregationWindows(db, producer, byName))
-      .catch((error: Error) => log.warn({ err: error.message }, 'relay pass failed; it runs again next interval'))
-      .finally(() => (relayRunning = false))
-  }, RELAY_INTERVAL_MS)
-  relay.unref()
-
-  const health = createServer(async (req, res) => {
-    if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')
-    if (req.url === '/readyz') {
-      const postgres = await sql`select 1`.execute(db).then(() => true, () => false)
-      const redis = await connection.ping().then(() => true, () => false)
-      const body = JSON.stringify({ postgres: postgres ? 'ok' : 'down', redis: redis ? 'ok' : 'down' })
-      return void res.writeHead(postgres && redis ? 200 : 503, { 'content-type': 'application/json' }).end(body)
+  const reload = async (): Promise<{ applied: boolean; problems?: string[] }> => {
+    const next = await loadConfig(env, log)
+    if (!next) {
+      metrics.reloads.inc({ result: 'refused' })
+      return { applied: false, problems: ['the new config is invalid; see the log; the old config stays in force'] }
     }
-    if (req.url === '/metrics') return void res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics())
-    res.writeHead(404).end()
+    const changes = await workers!.apply(next)
+    metrics.reloads.inc({ result: 'applied' })
+    log.info(changes, 'config reloaded')
+    return { applied: true }
+  }
+  const relay = startRelay(db, producer, () => workers!.integrations, log)
+  const health = createHealthServer({
+    ready: async () => ({
+      postgres: await sql`select 1`.execute(db).then(() => true, () => false),
+      redis: await connection.ping().then(() => true, () => false),
+    }),
+    metrics,
+    reload,
+    tokens: () => [...env.ingestTokens, ...(workers?.config?.common.ingestTokens ?? [])],
   })
   await new Promise<void>((resolve) => health.listen(env.dispatcherHttp.port, env.dispatcherHttp.host, resolve))
 
+  process.on('SIGHUP', () => void reload())
   const drain = async (signal: string): Promise<void> => {
     log.info({ signal }, 'draining: no new jobs; in-flight deliveries finish or are handed back')
     clearInterval(relay)
     const abortTimer = setTimeout(() => shutdown.abort(), DRAIN_GRACE_MS)
-    await Promise.all(workers.map(({ worker }) => worker.close()))
+    await workers!.closeAll()
     clearTimeout(abortTimer)
-    await Promise.all(workers.map(({ queue }) => queue.close()))
     await producer.close().catch(() => undefined)
     health.close()
     producerConnection.disconnect()
@@ -126,34 +87,58 @@ async function main(): Promise<void> {
   process.once('SIGINT', (signal) => void drain(signal))
 }
 
-async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config }> {
+function readEnv(): RuntimeEnv {
   try {
-    const env = readRuntimeEnv(process.env)
-    return { env, config: await loadConfigFile(env.configPath, process.env) }
+    return readRuntimeEnv(process.env)
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`postee dispatcher: the configuration is invalid, nothing was started.\n${error.message}\n`)
-      process.exit(1)
-    }
-    throw error
-  }
-}
-
-/** Startup refuses a config naming an output kind this build cannot deliver to. */
-function deliverableIntegrations(config: Config, log: Logger): Integration[] {
-  for (const notice of config.notices) log.warn(notice)
-  const enabled = config.integrations.filter((integration) => integration.enabled)
-  const unsupported = enabled.filter((integration) => !createOutput(integration))
-  if (unsupported.length > 0) {
-    const list = unsupported.map((i) => `${i.name} (type ${i.kind})`).join(', ')
-    log.fatal({ unsupported: list }, `no output definition for ${list}; this build delivers to: ${supportedKinds().join(', ')}`)
+    process.stderr.write(`postee dispatcher: ${(error as Error).message}\n`)
     process.exit(1)
   }
-  return enabled
 }
 
-function secretsOf(integration: Integration): Secret[] {
-  return Object.values(integration).filter((value): value is Secret => value instanceof Secret)
+/**
+ * Reads and checks cfg.yaml; undefined (with every problem logged) when it is invalid or names an
+ * output kind this build cannot deliver to, so a start fails and a reload keeps the old config.
+ */
+async function loadConfig(env: RuntimeEnv, log: Logger): Promise<Config | undefined> {
+  let config: Config
+  try {
+    config = await loadConfigFile(env.configPath, process.env)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    log.error({ problems: error.problems.length }, `the configuration is invalid:\n${error.message}`)
+    process.stderr.write(`postee dispatcher: the configuration is invalid.\n${error.message}\n`)
+    return undefined
+  }
+  for (const notice of config.notices) log.warn(notice)
+  const unsupported = config.integrations.filter((i) => i.enabled && !createOutput(i))
+  if (unsupported.length > 0) {
+    const list = unsupported.map((i) => `${i.name} (type ${i.kind})`).join(', ')
+    log.error(`no output definition for ${list}; this build delivers to: ${supportedKinds().join(', ')}`)
+    return undefined
+  }
+  return config
+}
+
+function startRelay(
+  db: ReturnType<typeof openDatabase>,
+  producer: DeliveryQueues,
+  integrations: () => ReadonlyMap<string, import('@postee/shared').Integration>,
+  log: Logger,
+): NodeJS.Timeout {
+  const settings = relaySettingsFromEnv(process.env)
+  let running = false
+  const timer = setInterval(() => {
+    if (running) return
+    running = true
+    relayPendingDeliveries(db, producer, settings)
+      .then((relayed) => relayed > 0 && log.info({ relayed }, 'relayed deliveries to their queues'))
+      .then(() => relayAggregationWindows(db, producer, integrations()))
+      .catch((error: Error) => log.warn({ err: error.message }, 'relay pass failed; it runs again next interval'))
+      .finally(() => (running = false))
+  }, RELAY_INTERVAL_MS)
+  timer.unref()
+  return timer
 }
 
 main().catch((error: Error) => {

@@ -12,6 +12,8 @@ export type ReadinessProbe = () => Promise<{ readonly postgres: boolean; readonl
 export interface AppDependencies extends IngestDependencies {
   readonly ready: ReadinessProbe
   readonly tokens: () => readonly Secret[]
+  /** Reloads cfg.yaml (POST /api/reload); the problems when the new config was refused. */
+  readonly reload?: () => Promise<{ readonly applied: boolean; readonly problems?: readonly string[] }>
 }
 
 /** Wires the routes of contract.md "HTTP API of ingest"; no logic of its own. */
@@ -34,6 +36,11 @@ export function createApp(deps: AppDependencies): Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics())
   })
   const auth = requireToken(deps.tokens)
+  app.post('/api/reload', auth, async (_req, res) => {
+    if (!deps.reload) return void res.status(404).json({ error: 'reload is not available here' })
+    const result = await deps.reload()
+    res.status(result.applied ? 200 : 422).json(result)
+  })
   app.use('/api', auth, apiRoutes(deps))
   app.use(scanRoutes(deps, auth, () => deps.config().common.maxBodyBytes))
   app.use((_req, res) => {

@@ -12,7 +12,9 @@ import { resolveTlsPair } from './tls.js'
 const RELAY_INTERVAL_MS = Number(process.env.POSTEE_RELAY_INTERVAL_MS ?? 5_000)
 
 async function main(): Promise<void> {
-  const { env, config } = await loadSettings()
+  const settings = await loadSettings()
+  const { env } = settings
+  let config = settings.config
   const log = createLogger('ingest', env.logLevel)
   warnAboutSettings(config, env, log)
   if (env.migrate === 'auto') log.info({ applied: (await migrateToLatest(env.databaseUrl)).applied }, 'migrations up to date')
@@ -24,7 +26,20 @@ async function main(): Promise<void> {
   const queues = new DeliveryQueues(redis, env.queuePrefix)
   const metrics = createIngestMetrics()
   const relaySettings = relaySettingsFromEnv(process.env)
-  const tokens = [...env.ingestTokens, ...config.common.ingestTokens]
+  // An invalid new config is refused with its problems logged; the old one stays in force.
+  const reload = async (): Promise<{ applied: boolean; problems?: string[] }> => {
+    try {
+      config = await loadConfigFile(env.configPath, process.env)
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      log.error(`config reload refused, the old config stays in force:\n${error.message}`)
+      return { applied: false, problems: error.problems.map((p) => `${p.item} › ${p.key}: ${p.message}`) }
+    }
+    warnAboutSettings(config, env, log)
+    log.info('config reloaded')
+    return { applied: true }
+  }
+  process.on('SIGHUP', () => void reload())
 
   const app = createApp({
     db,
@@ -33,7 +48,8 @@ async function main(): Promise<void> {
     log,
     metrics,
     enqueueTimeoutMs: 2_000,
-    tokens: () => tokens,
+    tokens: () => [...env.ingestTokens, ...config.common.ingestTokens],
+    reload,
     ready: async () => ({
       postgres: await sql`select 1`.execute(db).then(() => true, () => false),
       redis: redis.status === 'ready' && (await redis.ping().then(() => true, () => false)),

@@ -1,0 +1,70 @@
+import { writeFileSync } from 'node:fs'
+import { expect } from 'chai'
+import { HttpFake, readFixture, startStack, type Stack } from '@postee/testkit'
+
+const hook = (name: string, url: string) => `- name: ${name}\n  type: webhook\n  enable: true\n  url: ${url}/${name}\n`
+
+async function post(url: string, image: string): Promise<any> {
+  const json = JSON.parse(readFixture('aqua-input.json').toString('utf8'))
+  json.image = image
+  const response = await fetch(`${url}/scan`, { method: 'POST', body: JSON.stringify(json), headers: { 'content-type': 'application/json' } })
+  return response.json()
+}
+
+describe('operations: config reload and metrics (processes)', function () {
+  this.timeout(60_000)
+  let fake: HttpFake
+  let stack: Stack
+
+  before(async () => {
+    fake = await new HttpFake(() => ({ status: 200 })).start()
+    stack = await startStack({ config: hook('first', fake.url) })
+  })
+  after(async () => {
+    await stack?.stop()
+    await fake?.stop()
+  })
+
+  it('SIGHUP reloads cfg.yaml in both services: a new output gets deliveries and a worker', async () => {
+    writeFileSync(stack.env.AQUAALERT_CFG!, hook('first', fake.url) + hook('second', fake.url))
+    for (const service of [...stack.ingests, ...stack.dispatchers]) service.child.kill('SIGHUP')
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    const answer = await post(stack.ingestUrls[0]!, 'reload:1')
+    expect(answer.deliveries.map((d: any) => d.output).sort()).to.deep.equal(['first', 'second'])
+    await fake.waitForRequests(2)
+    expect(fake.requests.map((r) => r.path).sort()).to.deep.equal(['/first', '/second'])
+  })
+
+  it('refuses an invalid new config with its problems, and keeps the old one in force', async () => {
+    writeFileSync(stack.env.AQUAALERT_CFG!, `${hook('first', fake.url)}  Policy-Min-Vulnerabilty: high\n`)
+    const response = await fetch(`${stack.ingestUrls[0]}/api/reload`, { method: 'POST' })
+    expect(response.status).to.equal(422)
+    const body = (await response.json()) as { applied: boolean; problems: string[] }
+    expect(body.applied).to.equal(false)
+    expect(body.problems.join('\n')).to.match(/first › Policy-Min-Vulnerabilty: unknown key.*did you mean Policy-Min-Vulnerability/)
+    stack.dispatchers[0]!.child.kill('SIGHUP')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(stack.dispatchers[0]!.output()).to.match(/the configuration is invalid/)
+    const answer = await post(stack.ingestUrls[0]!, 'reload:2')
+    expect(answer.deliveries.map((d: any) => d.output).sort()).to.deep.equal(['first', 'second'])
+  })
+
+  it('exposes the metric families on both services', async () => {
+    await fetch(`${stack.ingestUrls[0]}/scan`, { method: 'POST', body: 'not json' })
+    const ingest = await (await fetch(`${stack.ingestUrls[0]}/metrics`)).text()
+    for (const family of ['postee_scans_received_total{outcome="new"}', 'postee_scans_rejected_total{reason="invalid"}', 'process_resident_memory_bytes']) {
+      expect(ingest).to.include(family)
+    }
+    const dispatcherMetrics = await (await fetch(`${stack.dispatcherUrls[0]}/metrics`)).text()
+    for (const family of [
+      'postee_deliveries_total{output="first",status="sent"}',
+      'postee_delivery_latency_seconds_bucket{le="0.05",output="first"}',
+      'postee_queue_jobs{output="first",state="waiting"}',
+      'postee_queue_oldest_waiting_seconds{output="second"}',
+      'postee_config_reloads_total{result="applied"}',
+      'postee_config_reloads_total{result="refused"}',
+    ]) {
+      expect(dispatcherMetrics).to.include(family)
+    }
+  })
+})
