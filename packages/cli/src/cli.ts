@@ -1,4 +1,5 @@
 import { ConfigError } from '@postee/shared'
+import { CHECK_CONFIG_USAGE, checkConfigCommand } from './commands/check-config.js'
 import { DELIVERIES_USAGE, deliveriesCommand } from './commands/deliveries.js'
 import { MIGRATE_USAGE, migrateCommand } from './commands/migrate.js'
 import { REPLAY_USAGE, replayCommand } from './commands/replay.js'
@@ -8,6 +9,7 @@ type Command = (args: readonly string[], io: CommandIo) => Promise<ExitCode>
 
 // One line per command.
 const COMMANDS: Record<string, { readonly run: Command; readonly usage: string }> = {
+  'check-config': { run: checkConfigCommand, usage: CHECK_CONFIG_USAGE },
   deliveries: { run: deliveriesCommand, usage: DELIVERIES_USAGE },
   replay: { run: replayCommand, usage: REPLAY_USAGE },
   migrate: { run: migrateCommand, usage: MIGRATE_USAGE },
