@@ -1,7 +1,6 @@
 import express, { type ErrorRequestHandler, type Express } from 'express'
-import type { Secret } from '@postee/shared'
 import { apiRoutes } from './http/api-routes.js'
-import { requireToken } from './http/auth.js'
+import { authenticateScan, requireToken, type IngestCredentials } from './http/auth.js'
 import { scanRoutes } from './http/scan-routes.js'
 import type { IngestDependencies } from './ingest-scan.js'
 
@@ -11,7 +10,7 @@ export type ReadinessProbe = () => Promise<{ readonly postgres: boolean; readonl
 /** Everything the HTTP layer needs beyond the orchestrator's dependencies. */
 export interface AppDependencies extends IngestDependencies {
   readonly ready: ReadinessProbe
-  readonly tokens: () => readonly Secret[]
+  readonly credentials: () => IngestCredentials
   /** Reloads cfg.yaml (POST /api/reload); the problems when the new config was refused. */
   readonly reload?: () => Promise<{ readonly applied: boolean; readonly problems?: readonly string[] }>
 }
@@ -35,14 +34,14 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics())
   })
-  const auth = requireToken(deps.tokens)
+  const auth = requireToken(deps.credentials)
   app.post('/api/reload', auth, async (_req, res) => {
     if (!deps.reload) return void res.status(404).json({ error: 'reload is not available here' })
     const result = await deps.reload()
     res.status(result.applied ? 200 : 422).json(result)
   })
   app.use('/api', auth, apiRoutes(deps))
-  app.use(scanRoutes(deps, auth, () => deps.config().common.maxBodyBytes))
+  app.use(scanRoutes(deps, authenticateScan(deps.credentials), () => deps.config().common.maxBodyBytes, () => deps.credentials().hmacSecrets))
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found: scans go to POST / or POST /scan; see also /api/scans/:id and /api/deliveries' })
   })

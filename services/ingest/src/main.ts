@@ -7,7 +7,7 @@ import { migrateToLatest } from '@postee/migrations'
 import { DeliveryQueues, applyRetention, createLogger, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, type Logger } from '@postee/store'
 import { createApp } from './app.js'
 import { createIngestMetrics } from './metrics.js'
-import { resolveTlsPair } from './tls.js'
+import { httpsOptions, resolveTlsPair } from './tls.js'
 
 const RELAY_INTERVAL_MS = Number(process.env.POSTEE_RELAY_INTERVAL_MS ?? 5_000)
 
@@ -48,7 +48,10 @@ async function main(): Promise<void> {
     log,
     metrics,
     enqueueTimeoutMs: 2_000,
-    tokens: () => [...env.ingestTokens, ...config.common.ingestTokens],
+    credentials: () => ({
+      tokens: [...env.ingestTokens, ...config.common.ingestTokens],
+      hmacSecrets: [...env.ingestHmacSecrets, ...config.common.ingestHmacSecrets],
+    }),
     reload,
     ready: async () => ({
       postgres: await sql`select 1`.execute(db).then(() => true, () => false),
@@ -58,12 +61,14 @@ async function main(): Promise<void> {
   const servers: Server[] = [await listen(createHttpServer(app), env.http, 'http', log)]
   if (env.https) {
     const pair = await resolveTlsPair(db, env.certPem, env.keyPem)
-    const https = createHttpsServer({ cert: pair.certPem, key: pair.keyPem, minVersion: 'TLSv1.2' }, app)
+    const https = createHttpsServer(httpsOptions(pair, env.clientCaPem), app)
     servers.push(await listen(https, env.https, 'https', log))
   }
+  // Slow clients cannot hold connections: headers within 20 s, the whole request within 2 min.
   for (const server of servers) {
     server.headersTimeout = 20_000
     server.requestTimeout = 120_000
+    server.keepAliveTimeout = 65_000
   }
 
   const timers = [
@@ -108,8 +113,18 @@ async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config }> {
 }
 
 function warnAboutSettings(config: Config, env: RuntimeEnv, log: Logger): void {
-  if (env.ingestTokens.length === 0 && config.common.ingestTokens.length === 0) {
+  const signing = env.ingestHmacSecrets.length + config.common.ingestHmacSecrets.length
+  if (env.ingestTokens.length === 0 && config.common.ingestTokens.length === 0 && signing === 0) {
     log.warn('no ingest token is configured: anyone who can reach this service can post scans and read the API; set POSTEE_INGEST_TOKEN or Ingest-Token')
+  }
+  if (signing > 0 && env.ingestTokens.length === 0 && config.common.ingestTokens.length === 0) {
+    log.warn('signing keys are set but no ingest token: the /api routes are open; set POSTEE_INGEST_TOKEN or Ingest-Token')
+  }
+  if (env.clientCaPem) log.info('the HTTPS listener requires client certificates (AQUAALERT_CLIENT_CA_PEM)')
+  for (const integration of config.integrations) {
+    if (integration.enabled && 'tlsVerify' in integration && !integration.tlsVerify) {
+      log.warn({ output: integration.name }, 'tls_verify is false: this output does not verify its target\'s TLS certificate')
+    }
   }
   for (const notice of config.notices) log.warn(notice)
   const enabled = config.integrations.filter((integration) => integration.enabled)

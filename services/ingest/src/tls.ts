@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import type { ServerOptions } from 'node:https'
 import { generate } from 'selfsigned'
 import type { Kysely } from 'kysely'
 import { getOrCreateTlsPair, type Database, type TlsPair } from '@postee/store'
@@ -28,4 +29,17 @@ export async function resolveTlsPair(db: Kysely<Database>, certPem: string | und
     })
     return { certPem: pems.cert, keyPem: pems.private }
   })
+}
+
+/**
+ * The HTTPS listener's options: TLS 1.2 or later, and with a client CA configured, mutual TLS:
+ * a client without a certificate signed by that CA is refused during the handshake.
+ */
+export function httpsOptions(pair: TlsPair, clientCaPem: string | undefined): ServerOptions {
+  return {
+    cert: pair.certPem,
+    key: pair.keyPem,
+    minVersion: 'TLSv1.2',
+    ...(clientCaPem ? { ca: pemFrom(clientCaPem), requestCert: true, rejectUnauthorized: true } : {}),
+  }
 }

@@ -24,7 +24,7 @@ interface Harness {
   close(): Promise<void>
 }
 
-async function serve(options: { db: Kysely<Database>; redisUrl: string; prefix: string; config: Config; tokens?: string[] }): Promise<Harness & { queues: DeliveryQueues; redis: Redis }> {
+async function serve(options: { db: Kysely<Database>; redisUrl: string; prefix: string; config: Config; tokens?: string[]; hmacSecrets?: string[] }): Promise<Harness & { queues: DeliveryQueues; redis: Redis }> {
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
   redis.on('error', () => undefined)
   const queues = new DeliveryQueues(redis, options.prefix)
@@ -35,7 +35,10 @@ async function serve(options: { db: Kysely<Database>; redisUrl: string; prefix: 
     log: createLogger('ingest-test', 'silent'),
     metrics: createIngestMetrics(),
     enqueueTimeoutMs: 500,
-    tokens: () => (options.tokens ?? []).map((t) => new Secret(t)),
+    credentials: () => ({
+      tokens: (options.tokens ?? []).map((t) => new Secret(t)),
+      hmacSecrets: (options.hmacSecrets ?? []).map((t) => new Secret(t)),
+    }),
     ready: async () => ({
       postgres: await sql`select 1`.execute(options.db).then(() => true, () => false),
       redis: await redis.ping().then(() => true, () => false),

@@ -67,6 +67,7 @@ export function defaultCommonSettings(): CommonSettings {
     deleteOldDataDays: undefined,
     dbVerifyIntervalHours: CONFIG_DEFAULTS.dbVerifyIntervalHours,
     ingestTokens: [],
+    ingestHmacSecrets: [],
     maxBodyBytes: CONFIG_DEFAULTS.maxBodyBytes,
   }
 }
@@ -88,5 +89,6 @@ export function readCommon(r: ItemReader): CommonSettings {
     dbVerifyIntervalHours: r.positiveNumber(COMMON_KEYS.dbVerifyInterval, CONFIG_DEFAULTS.dbVerifyIntervalHours),
     ingestTokens: r.list(COMMON_KEYS.ingestToken).map((token) => new Secret(token)),
     maxBodyBytes,
+    ingestHmacSecrets: r.list(COMMON_KEYS.ingestHmacSecret).map((secret) => new Secret(secret)),
   }
 }

@@ -145,6 +145,11 @@ export const COMMON_KEYS = {
   ingestToken: 'Ingest-Token',
   /** Addition: largest scan body ingest accepts (a size; a bare number is MB; default 20MB). */
   maxBodySize: 'Max-Body-Size',
+  /**
+   * Addition: shared secrets for HMAC-SHA256 body signatures (`X-Postee-Signature: t=<unix
+   * seconds>,v1=<hex>`), for senders that can sign; a list, each may be `$VAR`; secrets.
+   */
+  ingestHmacSecret: 'Ingest-Hmac-Secret',
 } as const
 
 const OUTPUT_COMMON = [
@@ -175,7 +180,7 @@ export const SECRET_KEYS: Readonly<Record<ItemType, readonly string[]>> = {
   webhook: ['url'],
   splunk: ['token'],
   serviceNow: ['password'],
-  common: ['ingest-token'],
+  common: ['ingest-token', 'ingest-hmac-secret'],
 }
 
 const SECOND = 1000

@@ -196,6 +196,7 @@ describe('config/load: defaults', () => {
       deleteOldDataDays: undefined,
       dbVerifyIntervalHours: 1,
       ingestTokens: [],
+      ingestHmacSecrets: [],
       maxBodyBytes: 20 * 1024 * 1024,
     })
   })

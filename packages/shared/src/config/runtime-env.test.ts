@@ -27,6 +27,8 @@ describe('config/runtime-env', () => {
       migrate: 'auto',
       logLevel: 'info',
       ingestTokens: [],
+      ingestHmacSecrets: [],
+      clientCaPem: undefined,
     })
   })
 

@@ -40,6 +40,13 @@ export interface RuntimeEnv {
   readonly logLevel: LogLevel
   /** POSTEE_INGEST_TOKEN, split on commas; empty when unset. */
   readonly ingestTokens: readonly Secret[]
+  /** POSTEE_INGEST_HMAC_SECRET, split on commas: keys that sign scan bodies; empty when unset. */
+  readonly ingestHmacSecrets: readonly Secret[]
+  /**
+   * AQUAALERT_CLIENT_CA_PEM (PEM text or a file path): when set, the HTTPS listener requires a
+   * client certificate signed by it (mutual TLS).
+   */
+  readonly clientCaPem: string | undefined
 }
 
 const ITEM = 'environment'
@@ -123,6 +130,15 @@ function checkTlsPair(r: EnvReader, cert: string | undefined, key: string | unde
   r.problems.push({ item: ITEM, key: unset, message: `is not set but ${set} is; set both, or neither to use a generated self-signed pair` })
 }
 
+// Comma-separated secrets (several valid at once during a rotation).
+function secretList(value: string | undefined): Secret[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+    .map((item) => new Secret(item))
+}
+
 /**
  * Reads the process settings from the environment, applying the contract's defaults. Throws a
  * ConfigError listing every bad variable. Where an AQUAALERT_ variable and its POSTEE_ alias are
@@ -145,11 +161,9 @@ export function readRuntimeEnv(env: NodeJS.ProcessEnv): RuntimeEnv {
     dispatcherHttp: r.address('POSTEE_DISPATCHER_HTTP', undefined, '0.0.0.0:8091'),
     migrate: r.choice('POSTEE_MIGRATE', ['auto', 'off'] as const, 'auto'),
     logLevel: r.choice('POSTEE_LOG_LEVEL', LOG_LEVELS, 'info'),
-    ingestTokens: (env['POSTEE_INGEST_TOKEN'] ?? '')
-      .split(',')
-      .map((token) => token.trim())
-      .filter((token) => token !== '')
-      .map((token) => new Secret(token)),
+    ingestTokens: secretList(env['POSTEE_INGEST_TOKEN']),
+    ingestHmacSecrets: secretList(env['POSTEE_INGEST_HMAC_SECRET']),
+    clientCaPem: read(env, 'AQUAALERT_CLIENT_CA_PEM'),
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems, 'Invalid environment')
   return runtime

@@ -183,6 +183,8 @@ export interface CommonSettings {
   readonly ingestTokens: readonly Secret[]
   /** Max-Body-Size in bytes (default 20 MB). */
   readonly maxBodyBytes: number
+  /** Ingest-Hmac-Secret: keys that sign scan bodies (several during a rotation). */
+  readonly ingestHmacSecrets: readonly Secret[]
 }
 
 /** A validated cfg.yaml. */

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { countBySeverity, toSeverity, type Finding, type Scan, type SeverityCounts } from './model.js'
-import { ScanRejection, formatPath } from './rejection.js'
+import { MAX_LIST_ITEMS, formatPath, rejectionFor } from './rejection.js'
 
 // Aqua (a Go server) writes absent slices and objects as null, so every optional field is nullish.
 const text = z.string().nullish()
@@ -19,7 +19,7 @@ const vulnerabilitySchema = z.looseObject({
 
 const resourceSchema = z.looseObject({
   resource: z.looseObject({ name: text, version: text, path: text }).nullish(),
-  vulnerabilities: z.array(vulnerabilitySchema).nullish(),
+  vulnerabilities: z.array(vulnerabilitySchema).max(MAX_LIST_ITEMS).nullish(),
 })
 
 /** The Aqua image-scan webhook: the fields behaviour.md names; unknown fields are kept untouched. */
@@ -49,10 +49,10 @@ export const aquaScanSchema = z.looseObject({
     })
     .nullish(),
   scan_options: z.looseObject({ scan_malware: z.boolean().nullish(), scan_sensitive_data: z.boolean().nullish() }).nullish(),
-  resources: z.array(resourceSchema).nullish(),
+  resources: z.array(resourceSchema).max(MAX_LIST_ITEMS).nullish(),
   application_scope_owners: z.array(z.string()).nullish(),
-  malware: z.array(record).nullish(),
-  sensitive_data: z.array(record).nullish(),
+  malware: z.array(record).max(MAX_LIST_ITEMS).nullish(),
+  sensitive_data: z.array(record).max(MAX_LIST_ITEMS).nullish(),
 })
 
 type AquaScan = z.infer<typeof aquaScanSchema>
@@ -67,13 +67,7 @@ export function parseAquaScan(body: unknown): Scan {
   const result = aquaScanSchema.safeParse(body)
   if (!result.success) {
     const issue = result.error.issues[0]!
-    const where = formatPath(issue.path)
-    const missing = issue.code === 'invalid_type' && issue.message.includes('undefined')
-    throw new ScanRejection(
-      missing
-        ? `not an Aqua scan: the field \`${where}\` is missing; an image scan needs \`image\` and \`registry\``
-        : `not an Aqua scan: the field \`${where}\` is invalid: ${issue.message}`,
-    )
+    throw rejectionFor(issue, formatPath(issue.path), 'not an Aqua scan', 'an image scan needs `image` and `registry`')
   }
   return toScan(result.data)
 }

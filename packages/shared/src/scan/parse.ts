@@ -36,6 +36,29 @@ export const ACCEPTED_SOURCES: readonly ScanSource[] = PARSERS.map((parser) => p
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
+/** The deepest nesting of objects and arrays a body may have; real scans stay under 10. */
+export const MAX_NESTING = 64
+
+/**
+ * True when the JSON text nests deeper than `limit`. A linear scan that stops at the first
+ * excess, run before JSON.parse: a 20 MB body of `[` would otherwise cost seconds to parse.
+ */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++ // a backslash escapes the next character
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 123 || c === 91) {
+      if (++depth > limit) return true
+    } else if (c === 125 || c === 93) depth--
+  }
+  return false
+}
+
 /**
  * Turns a request body into the scan model: strict UTF-8, then JSON, then the source's parser
  * (the one named by `source`, or the first that recognises the shape). Throws ScanRejection.
@@ -48,6 +71,9 @@ export function parseScanBody(body: Uint8Array, source?: string): { scan: Scan; 
     throw new ScanRejection('the body is not valid UTF-8: send the scan as UTF-8 encoded JSON')
   }
   if (text.trim() === '') throw new ScanRejection('the body is empty: send the scan result JSON')
+  if (nestsDeeperThan(text, MAX_NESTING)) {
+    throw new ScanRejection(`the body nests objects or arrays deeper than ${MAX_NESTING} levels; no scan format does`)
+  }
   let json: unknown
   try {
     json = JSON.parse(text)

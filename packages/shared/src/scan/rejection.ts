@@ -21,3 +21,30 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return text || '(the body)'
 }
+
+/**
+ * The most items a list of a scan (resources, vulnerabilities, results, malware…) may hold:
+ * 100,000 findings are already far beyond any real image, and a bound keeps a hostile body from
+ * costing unbounded work downstream.
+ */
+export const MAX_LIST_ITEMS = 100_000
+
+/** A schema issue as the parsers see it (zod's shape). */
+export interface SchemaIssue {
+  readonly code: string
+  readonly message: string
+}
+
+/**
+ * Turns the first schema issue of a body into the rejection to answer: 413 for a list over
+ * MAX_LIST_ITEMS, else 400 saying whether the field is missing or invalid.
+ */
+export function rejectionFor(issue: SchemaIssue, where: string, notA: string, missingHint: string): ScanRejection {
+  if (issue.code === 'too_big') {
+    return new ScanRejection(`the list \`${where}\` holds more than ${MAX_LIST_ITEMS} items; split the scan or report fewer items`, 413)
+  }
+  if (issue.code === 'invalid_type' && issue.message.includes('undefined')) {
+    return new ScanRejection(`${notA}: the field \`${where}\` is missing; ${missingHint}`)
+  }
+  return new ScanRejection(`${notA}: the field \`${where}\` is invalid: ${issue.message}`)
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { imageIdentity } from './image-reference.js'
 import { countBySeverity, toSeverity, type Finding, type Scan, type Workload } from './model.js'
-import { ScanRejection, formatPath } from './rejection.js'
+import { MAX_LIST_ITEMS, ScanRejection, formatPath, rejectionFor } from './rejection.js'
 
 /*
  * Trivy Operator's VulnerabilityReport custom resource, as aquasecurity/trivy-operator defines it
@@ -42,7 +42,7 @@ export const vulnerabilityReportSchema = z.looseObject({
     registry: z.looseObject({ server: text }).nullish(),
     artifact: z.looseObject({ repository: z.string().min(1), tag: text, digest: text }),
     // `report.summary` is deliberately not read: counts come from the list (see toScan).
-    vulnerabilities: z.array(vulnerabilitySchema).nullish(),
+    vulnerabilities: z.array(vulnerabilitySchema).max(MAX_LIST_ITEMS).nullish(),
   }),
 })
 
@@ -80,13 +80,7 @@ export function parseVulnerabilityReport(body: unknown): Scan {
   const result = vulnerabilityReportSchema.safeParse(object)
   if (!result.success) {
     const issue = result.error.issues[0]!
-    const where = formatPath([...prefix, ...issue.path])
-    const missing = issue.code === 'invalid_type' && issue.message.includes('undefined')
-    throw new ScanRejection(
-      missing
-        ? `not a VulnerabilityReport: the field \`${where}\` is missing; a report needs \`report.artifact.repository\``
-        : `not a VulnerabilityReport: the field \`${where}\` is invalid: ${issue.message}`,
-    )
+    throw rejectionFor(issue, formatPath([...prefix, ...issue.path]), 'not a VulnerabilityReport', 'a report needs `report.artifact.repository`')
   }
   if (result.data.kind && result.data.kind !== REPORT_KIND) {
     const where = formatPath([...prefix, 'kind'])

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { imageIdentity, parseImageReference, type ImageReference } from './image-reference.js'
 import { countBySeverity, toSeverity, type AuxiliaryScan, type Finding, type Scan } from './model.js'
-import { ScanRejection, formatPath } from './rejection.js'
+import { MAX_LIST_ITEMS, ScanRejection, formatPath, rejectionFor } from './rejection.js'
 
 /*
  * The Trivy JSON report (`trivy image|fs|repo --format json`), as aquasecurity/trivy defines it
@@ -29,8 +29,8 @@ const secretSchema = z.looseObject({ RuleID: text, Category: text, Severity: tex
 const resultSchema = z.looseObject({
   Target: text,
   Class: text,
-  Vulnerabilities: z.array(vulnerabilitySchema).nullish(),
-  Secrets: z.array(secretSchema).nullish(),
+  Vulnerabilities: z.array(vulnerabilitySchema).max(MAX_LIST_ITEMS).nullish(),
+  Secrets: z.array(secretSchema).max(MAX_LIST_ITEMS).nullish(),
 })
 
 /** A Trivy JSON report (SchemaVersion 2); unknown fields are kept untouched. */
@@ -47,7 +47,7 @@ export const trivyReportSchema = z.looseObject({
       RepoDigests: z.array(z.string()).nullish(),
     })
     .nullish(),
-  Results: z.array(resultSchema).nullish(),
+  Results: z.array(resultSchema).max(MAX_LIST_ITEMS).nullish(),
 })
 
 type TrivyReport = z.infer<typeof trivyReportSchema>
@@ -64,14 +64,7 @@ export function parseTrivyReport(body: unknown): Scan {
   const result = trivyReportSchema.safeParse(body)
   if (!result.success) {
     const issue = result.error.issues[0]!
-    const where = formatPath(issue.path)
-    const missing = issue.code === 'invalid_type' && issue.message.includes('undefined')
-    throw new ScanRejection(
-      missing
-        ? `not a Trivy report: the field \`${where}\` is missing; a report (trivy --format json) needs ` +
-          '`SchemaVersion`, `ArtifactName` and `ArtifactType`'
-        : `not a Trivy report: the field \`${where}\` is invalid: ${issue.message}`,
-    )
+    throw rejectionFor(issue, formatPath(issue.path), 'not a Trivy report', 'a report (trivy --format json) needs `SchemaVersion`, `ArtifactName` and `ArtifactType`')
   }
   return toScan(result.data)
 }

@@ -1,9 +1,15 @@
 import express, { type ErrorRequestHandler, type Router } from 'express'
-import { ScanRejection, parseScanBody } from '@postee/shared'
+import { ScanRejection, parseScanBody, type Secret } from '@postee/shared'
+import { signatureProblem } from './auth.js'
 import { ingestScan, type IngestDependencies } from '../ingest-scan.js'
 
 /** `POST /` and `POST /scan`: the scan webhook. */
-export function scanRoutes(deps: IngestDependencies, auth: express.RequestHandler, maxBodyBytes: () => number): Router {
+export function scanRoutes(
+  deps: IngestDependencies,
+  auth: express.RequestHandler,
+  maxBodyBytes: () => number,
+  hmacSecrets: () => readonly Secret[],
+): Router {
   const router = express.Router()
   // body-parser inflates gzip/deflate/br and applies the limit to the inflated size.
   const body = (req: express.Request, res: express.Response, next: express.NextFunction): void =>
@@ -11,6 +17,14 @@ export function scanRoutes(deps: IngestDependencies, auth: express.RequestHandle
   const handler: express.RequestHandler = async (req, res) => {
     const source = typeof req.query.source === 'string' ? req.query.source : req.get('x-postee-source')
     const bytes: Uint8Array = Buffer.isBuffer(req.body) ? req.body : new Uint8Array()
+    if (typeof res.locals.signature === 'string') {
+      const problem = signatureProblem(res.locals.signature, bytes, hmacSecrets())
+      if (problem) {
+        deps.metrics.scansRejected.inc({ reason: 'unauthorized' })
+        res.status(401).json({ error: problem })
+        return
+      }
+    }
     let parsed
     try {
       parsed = parseScanBody(bytes, source)

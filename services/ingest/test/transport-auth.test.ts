@@ -1,0 +1,104 @@
+import { createHmac } from 'node:crypto'
+import { request as httpsRequest, createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { expect } from 'chai'
+import express from 'express'
+import { generate } from 'selfsigned'
+import { Secret } from '@postee/shared'
+import { authenticateScan, signatureProblem } from '../src/http/auth.js'
+import { httpsOptions } from '../src/tls.js'
+
+function sign(secret: string, body: string, t = Math.floor(Date.now() / 1000)): string {
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`
+}
+
+describe('HMAC body signatures', () => {
+  const secrets = [new Secret('old-key'), new Secret('new-key')]
+  const body = Buffer.from('{"image":"x","registry":"r"}')
+  const now = 1_800_000_000
+  const cases: [string, string, string | undefined][] = [
+    ['a fresh signature with either key', sign('new-key', body.toString(), now), undefined],
+    ['the older key during a rotation', sign('old-key', body.toString(), now - 100), undefined],
+    ['a signature of another body', sign('new-key', '{"image":"y"}', now), 'the body signature does not match any signing key'],
+    ['an unknown key', sign('stolen', body.toString(), now), 'the body signature does not match any signing key'],
+    ['a timestamp outside the window (a replay)', sign('new-key', body.toString(), now - 301), 'the signature timestamp is more than 300 s from now; sign each request when it is sent'],
+    ['a malformed header', 'sha256=abc', 'X-Postee-Signature must read t=<unix seconds>,v1=<hex hmac-sha256>'],
+  ]
+  for (const [title, header, problem] of cases) {
+    it(`${title} → ${problem ? 'refused' : 'accepted'}`, () => {
+      expect(signatureProblem(header, body, secrets, now)).to.equal(problem)
+    })
+  }
+
+  it('a request with neither a token nor a signature is refused when signing keys are set', async () => {
+    const app = express()
+    app.post('/scan', authenticateScan(() => ({ tokens: [], hmacSecrets: secrets })), (_req, res) => void res.json({ signature: res.locals.signature ?? null }))
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scan`
+    try {
+      const refused = await fetch(url, { method: 'POST', body: '{}' })
+      expect(refused.status).to.equal(401)
+      expect(((await refused.json()) as { error: string }).error).to.match(/an X-Postee-Signature header/)
+      const passed = await fetch(url, { method: 'POST', body: '{}', headers: { 'x-postee-signature': 't=1,v1=ab' } })
+      expect(await passed.json()).to.deep.equal({ signature: 't=1,v1=ab' })
+    } finally {
+      server.close()
+    }
+  })
+})
+
+describe('the HTTPS listener', function () {
+  this.timeout(30_000)
+  let ca: Awaited<ReturnType<typeof generate>>
+  let serverPair: Awaited<ReturnType<typeof generate>>
+  let client: Awaited<ReturnType<typeof generate>>
+  let stranger: Awaited<ReturnType<typeof generate>>
+
+  before(async () => {
+    ca = await generate([{ name: 'commonName', value: 'test ca' }], { keySize: 2048, extensions: [{ name: 'basicConstraints', cA: true }] })
+    serverPair = await generate([{ name: 'commonName', value: 'localhost' }], { keySize: 2048 })
+    client = await generate([{ name: 'commonName', value: 'aqua-server' }], { keySize: 2048, ca: { key: ca.private, cert: ca.cert } })
+    stranger = await generate([{ name: 'commonName', value: 'stranger' }], { keySize: 2048 })
+  })
+
+  async function call(options: Parameters<typeof httpsOptions>, clientOptions: { cert?: string; key?: string; minVersion?: 'TLSv1' | 'TLSv1.2'; maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; ciphers?: string }): Promise<number> {
+    const server = createHttpsServer(httpsOptions(...options), (_req, res) => res.end('ok'))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as AddressInfo).port
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        const req = httpsRequest({ host: '127.0.0.1', port, path: '/', rejectUnauthorized: false, ...clientOptions }, (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
+  }
+
+  it('refuses TLS 1.1 and accepts TLS 1.2', async () => {
+    const pair = { certPem: serverPair.cert, keyPem: serverPair.private }
+    // The client allows TLS 1.0-1.1 (and the ciphers they need), so the refusal is the server's.
+    const error = await call([pair, undefined], { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' }).then(
+      () => undefined,
+      (e: Error) => e,
+    )
+    expect(error?.message).to.match(/protocol version|unsupported protocol/i)
+    expect(await call([pair, undefined], { maxVersion: 'TLSv1.2' })).to.equal(200)
+  })
+
+  it('with a client CA, requires a client certificate signed by it (mutual TLS)', async () => {
+    const pair = { certPem: serverPair.cert, keyPem: serverPair.private }
+    expect(await call([pair, ca.cert], { cert: client.cert, key: client.private })).to.equal(200)
+    for (const credentials of [{}, { cert: stranger.cert, key: stranger.private }]) {
+      let failed = false
+      await call([pair, ca.cert], credentials).catch(() => (failed = true))
+      expect(failed).to.equal(true)
+    }
+  })
+})
