@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { countBySeverity, toSeverity, type Finding, type Scan, type SeverityCounts } from './model.js'
-import { MAX_LIST_ITEMS, formatPath, rejectionFor } from './rejection.js'
+import { MAX_LIST_ITEMS, MAX_NAME_LENGTH, formatPath, rejectionFor } from './rejection.js'
 
 // Aqua (a Go server) writes absent slices and objects as null, so every optional field is nullish.
 const text = z.string().nullish()
@@ -24,10 +24,10 @@ const resourceSchema = z.looseObject({
 
 /** The Aqua image-scan webhook: the fields behaviour.md names; unknown fields are kept untouched. */
 export const aquaScanSchema = z.looseObject({
-  image: z.string().min(1),
-  registry: z.string(),
-  digest: text,
-  previous_digest: text,
+  image: z.string().min(1).max(MAX_NAME_LENGTH),
+  registry: z.string().max(MAX_NAME_LENGTH),
+  digest: z.string().max(MAX_NAME_LENGTH).nullish(),
+  previous_digest: z.string().max(MAX_NAME_LENGTH).nullish(),
   vulnerability_summary: z
     .looseObject({
       total: count,

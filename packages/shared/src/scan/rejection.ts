@@ -33,13 +33,22 @@ export const MAX_LIST_ITEMS = 100_000
 export interface SchemaIssue {
   readonly code: string
   readonly message: string
+  /** For `too_big`: what was too big (`array`, `string`) and the bound. */
+  readonly origin?: string
+  readonly maximum?: number | bigint
 }
+
+/** The longest image name, registry, digest or artifact name accepted, in characters. */
+export const MAX_NAME_LENGTH = 4096
 
 /**
  * Turns the first schema issue of a body into the rejection to answer: 413 for a list over
  * MAX_LIST_ITEMS, else 400 saying whether the field is missing or invalid.
  */
 export function rejectionFor(issue: SchemaIssue, where: string, notA: string, missingHint: string): ScanRejection {
+  if (issue.code === 'too_big' && issue.origin === 'string') {
+    return new ScanRejection(`${notA}: the field \`${where}\` is longer than ${String(issue.maximum)} characters`)
+  }
   if (issue.code === 'too_big') {
     return new ScanRejection(`the list \`${where}\` holds more than ${MAX_LIST_ITEMS} items; split the scan or report fewer items`, 413)
   }

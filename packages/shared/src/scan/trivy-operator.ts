@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { imageIdentity } from './image-reference.js'
 import { countBySeverity, toSeverity, type Finding, type Scan, type Workload } from './model.js'
-import { MAX_LIST_ITEMS, ScanRejection, formatPath, rejectionFor } from './rejection.js'
+import { MAX_LIST_ITEMS, MAX_NAME_LENGTH, ScanRejection, formatPath, rejectionFor } from './rejection.js'
 
 /*
  * Trivy Operator's VulnerabilityReport custom resource, as aquasecurity/trivy-operator defines it
@@ -40,7 +40,7 @@ export const vulnerabilityReportSchema = z.looseObject({
     .nullish(),
   report: z.looseObject({
     registry: z.looseObject({ server: text }).nullish(),
-    artifact: z.looseObject({ repository: z.string().min(1), tag: text, digest: text }),
+    artifact: z.looseObject({ repository: z.string().min(1).max(MAX_NAME_LENGTH), tag: z.string().max(MAX_NAME_LENGTH).nullish(), digest: z.string().max(MAX_NAME_LENGTH).nullish() }),
     // `report.summary` is deliberately not read: counts come from the list (see toScan).
     vulnerabilities: z.array(vulnerabilitySchema).max(MAX_LIST_ITEMS).nullish(),
   }),

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { imageIdentity, parseImageReference, type ImageReference } from './image-reference.js'
 import { countBySeverity, toSeverity, type AuxiliaryScan, type Finding, type Scan } from './model.js'
-import { MAX_LIST_ITEMS, ScanRejection, formatPath, rejectionFor } from './rejection.js'
+import { MAX_LIST_ITEMS, MAX_NAME_LENGTH, ScanRejection, formatPath, rejectionFor } from './rejection.js'
 
 /*
  * The Trivy JSON report (`trivy image|fs|repo --format json`), as aquasecurity/trivy defines it
@@ -37,7 +37,7 @@ const resultSchema = z.looseObject({
 export const trivyReportSchema = z.looseObject({
   SchemaVersion: z.number(),
   // "image name, tar file name, directory or repository name" (fanal ArtifactReference.Name).
-  ArtifactName: z.string().min(1),
+  ArtifactName: z.string().min(1).max(MAX_NAME_LENGTH),
   // fanal ArtifactType: container_image, filesystem, repository, cyclonedx, spdx, aws_account, vm.
   ArtifactType: z.string().min(1),
   Metadata: z
