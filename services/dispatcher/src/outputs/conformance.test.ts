@@ -25,6 +25,42 @@ const CASES: ConformanceCase[] = [
     item: (url) => `type: webhook\n  url: ${url}/hook/${SECRET}`,
     accept: () => ({ status: 200, body: 'ok' }),
   },
+  {
+    kind: 'jira',
+    item: (url) => `type: jira\n  url: ${url}\n  user: bot@example.com\n  password: ${SECRET}\n  project_key: VUL`,
+    // Data Center (v2): the label search finds nothing, then the create answers 201.
+    accept: (request) =>
+      request.path.startsWith('/rest/api/2/search')
+        ? { status: 200, body: { startAt: 0, maxResults: 1, total: 0, issues: [] } }
+        : { status: 201, body: { id: '10001', key: 'VUL-1', self: 'http://jira.example.com/rest/api/2/issue/10001' } },
+  },
+  {
+    kind: 'splunk',
+    item: (url) => `type: splunk\n  url: ${url}\n  token: ${SECRET}`,
+    accept: () => ({ status: 200, body: { text: 'Success', code: 0 } }),
+  },
+  {
+    kind: 'serviceNow',
+    item: (url) => `type: serviceNow\n  instance: ${url}\n  user: postee\n  password: ${SECRET}`,
+    // The search for the correlation id finds nothing, then the create answers 201.
+    accept: (request) =>
+      request.method === 'GET' ? { status: 200, body: { result: [] } } : { status: 201, body: { result: { sys_id: '46d44a5dc0a8010e01f7a5b0c6ad2b84', number: 'INC0010001' } } },
+  },
+  {
+    kind: 'slack',
+    item: (url) => `type: slack\n  url: ${url}/services/T0000000/B0000000/${SECRET}`,
+    accept: () => ({ status: 200, body: 'ok' }),
+  },
+  {
+    kind: 'teams (Workflows)',
+    item: (url) => `type: teams\n  format: adaptive\n  url: ${url}/workflows/0f1e2d/triggers/manual/paths/invoke?sig=${SECRET}`,
+    accept: () => ({ status: 202 }),
+  },
+  {
+    kind: 'teams (legacy connector)',
+    item: (url) => `type: teams\n  format: legacy\n  url: ${url}/webhookb2/0000@1111/IncomingWebhook/${SECRET}/2222`,
+    accept: () => ({ status: 200, body: '1' }),
+  },
 ]
 
 function integrationFor(c: ConformanceCase, fakeUrl: string): Integration {

@@ -10,6 +10,11 @@ export interface OutputRequest {
   readonly tlsVerify: boolean
   /** Values to strip from any error text (credentials, the webhook URL). */
   readonly secrets: readonly (Secret | undefined)[]
+  /**
+   * Turns a non-2xx body into the error detail, for targets whose error bodies are structured
+   * (Jira's `{ errorMessages, errors }`); the detail is redacted afterwards. Default: the body.
+   */
+  readonly describeError?: (body: string) => string
 }
 
 /**
@@ -39,7 +44,7 @@ export async function callTarget(ctx: DeliveryContext, request: OutputRequest): 
   const failure = classifyHttpStatus(
     response.statusCode,
     response.headers['retry-after'],
-    redactSecrets(response.body.slice(0, 2_000), request.secrets),
+    redactSecrets(request.describeError ? request.describeError(response.body) : response.body.slice(0, 2_000), request.secrets),
   )
   if (failure) throw failure
   return response

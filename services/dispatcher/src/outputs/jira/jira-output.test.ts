@@ -1,0 +1,195 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { expect } from 'chai'
+import { DeliveryError, parseConfig, type DeliveryBatch, type DeliveryContext, type JiraIntegration } from '@postee/shared'
+import { SCAN_FIXTURES, batchOf, fixtureItem, generatedItem } from '@postee/testkit'
+import { idempotencyLabel } from './jira-idempotency.js'
+import { createJiraOutput, type JiraOutputOptions } from './jira-output.js'
+import { FakeJira, type FakeJiraOptions } from './jira-fake.test.js'
+
+/**
+ * The Jira output against a fake Jira (Data Center on v2, Cloud on v3) that checks requests the
+ * way Jira does. Golden create bodies: `golden/v<2|3>/<case>.json`, rewritten with
+ * `UPDATE_GOLDEN=1` (review the diff like code).
+ */
+
+const GOLDEN = new URL('./golden/', import.meta.url)
+const UPDATE = process.env['UPDATE_GOLDEN'] === '1'
+export const PASSWORD = 'jira-api-t0ken-value'
+export const PAT = 'jira-personal-access-t0ken'
+export const BASIC = `Basic ${Buffer.from(`bot@example.com:${PASSWORD}`).toString('base64')}`
+
+/** A parsed jira integration pointing at the fake, with extra cfg.yaml lines (two-space indented). */
+export function jiraIntegration(url: string, apiVersion: 2 | 3, extra: readonly string[] = [], auth: 'basic' | 'bearer' = 'basic'): JiraIntegration {
+  const credentials = auth === 'basic' ? [`user: bot@example.com`, `password: ${PASSWORD}`] : [`token: ${PAT}`]
+  const lines = ['type: jira', `url: ${url}`, ...credentials, 'project_key: VUL', `api_version: ${apiVersion}`, ...extra]
+  const config = parseConfig(`- name: jira-out\n  enable: true\n${lines.map((l) => `  ${l}`).join('\n')}\n`, {})
+  return config.integrations[0] as JiraIntegration
+}
+
+/** A started fake of the deployment that goes with the API version. */
+export async function startFake(apiVersion: 2 | 3, options: Partial<FakeJiraOptions> = {}): Promise<FakeJira> {
+  return new FakeJira({ deployment: apiVersion === 3 ? 'cloud' : 'server', authorization: BASIC, ...options }).start()
+}
+
+/** A delivery context with a fresh timeout. */
+export function context(timeoutMs = 10_000): DeliveryContext {
+  return { signal: AbortSignal.timeout(timeoutMs), timeoutMs, aquaServer: 'https://aqua.example.com' }
+}
+
+/** Sends and returns the error it throws. */
+export async function failure(send: Promise<unknown>): Promise<DeliveryError> {
+  try {
+    await send
+  } catch (error) {
+    expect(error).to.be.instanceOf(DeliveryError)
+    return error as DeliveryError
+  }
+  throw new Error('expected the send to fail')
+}
+
+function goldenCases(): { name: string; batch: () => DeliveryBatch }[] {
+  const slug = (fixture: string): string => fixture.replace(/\.json$/, '').replace(/[^A-Za-z0-9.-]+/g, '_')
+  return [
+    ...SCAN_FIXTURES.flatMap((fixture) => [
+      { name: slug(fixture), batch: () => batchOf([fixtureItem(fixture)]) },
+      { name: `${slug(fixture)}.diff`, batch: () => batchOf([fixtureItem(fixture, { withDiff: true })]) },
+    ]),
+    { name: 'generated-5000', batch: () => batchOf([generatedItem(5000)]) },
+    { name: 'generated-5000.diff', batch: () => batchOf([generatedItem(5000, { withDiff: true })]) },
+    {
+      name: 'aggregated',
+      batch: () => batchOf([fixtureItem('aqua-input.json', { n: 1 }), fixtureItem('trivy-input.json', { n: 2, withDiff: true }), generatedItem(300, { n: 3 })], true),
+    },
+  ]
+}
+
+for (const apiVersion of [2, 3] as const) {
+  describe(`jira output: REST v${apiVersion} (${apiVersion === 3 ? 'Cloud, ADF' : 'Data Center, wiki markup'})`, () => {
+    let fake: FakeJira
+    const output = (extra: readonly string[] = [], options: JiraOutputOptions = {}) => createJiraOutput(jiraIntegration(fake.url, apiVersion, extra), options)
+    beforeEach(async () => {
+      fake = await startFake(apiVersion)
+    })
+    afterEach(async () => fake.stop())
+
+    describe('golden create bodies, each accepted by the fake', () => {
+      for (const testCase of goldenCases()) {
+        it(testCase.name, async () => {
+          const result = await output(['labels: ["vulnerability", "aqua"]']).send(context(), testCase.batch())
+          expect(result.externalId).to.equal('VUL-1')
+          const [create] = fake.calls('POST', `/rest/api/${apiVersion}/issue`)
+          const actual = `${JSON.stringify(JSON.parse(create!.body), null, 1)}\n`
+          const file = new URL(`v${apiVersion}/${testCase.name}.json`, GOLDEN)
+          if (UPDATE) {
+            mkdirSync(new URL(`v${apiVersion}/`, GOLDEN), { recursive: true })
+            writeFileSync(file, actual)
+          }
+          expect(existsSync(file), `missing ${file.pathname}; run with UPDATE_GOLDEN=1`).to.equal(true)
+          expect(readFileSync(file, 'utf8') === actual, `${file.pathname} differs; rerun with UPDATE_GOLDEN=1 and review the diff`).to.equal(true)
+        })
+      }
+    })
+
+    it('creates one issue with the documented fields and returns its key', async () => {
+      const batch = batchOf([fixtureItem('aqua-input.json')])
+      const result = await output(['priority: Medium', 'issuetype: Bug', 'labels: ["vulnerability"]']).send(context(), batch)
+      expect(result).to.deep.equal({ externalId: 'VUL-1' })
+      const [search, create] = fake.requests
+      expect(search!.path).to.equal(apiVersion === 3 ? '/rest/api/3/search/jql' : '/rest/api/2/search')
+      expect(create!.headers['content-type']).to.equal('application/json')
+      expect(create!.headers.authorization).to.equal(BASIC)
+      const fields = JSON.parse(create!.body).fields
+      expect(fields).to.include.keys('project', 'issuetype', 'summary', 'description', 'priority', 'labels')
+      expect(fields.project).to.deep.equal({ key: 'VUL' })
+      expect(fields.issuetype).to.deep.equal({ name: 'Bug' })
+      expect(fields.priority).to.deep.equal({ name: 'Medium' })
+      expect(fields.labels).to.deep.equal(['vulnerability', idempotencyLabel(batch.key)])
+      expect(fields.summary).to.match(/vulnerability scan report$/)
+      if (apiVersion === 3) expect(fields.description).to.include({ type: 'doc', version: 1 })
+      else expect(fields.description).to.be.a('string')
+    })
+
+    it('defaults: priority High, issue type Task, no assignee', async () => {
+      await output().send(context(), batchOf([fixtureItem('trivy-input.json')]))
+      const fields = JSON.parse(fake.calls('POST', `/rest/api/${apiVersion}/issue`)[0]!.body).fields
+      expect(fields.priority).to.deep.equal({ name: 'High' })
+      expect(fields.issuetype).to.deep.equal({ name: 'Task' })
+      expect(fields).to.not.have.property('assignee')
+    })
+
+    it('an aggregated batch is one issue titled "Vulnerability scan report"', async () => {
+      const items = [fixtureItem('aqua-input.json', { n: 1 }), fixtureItem('trivy-input.json', { n: 2 })]
+      await output().send(context(), batchOf(items, true))
+      expect(fake.issues).to.have.length(1)
+      expect(fake.issues[0]!.fields['summary']).to.equal('Vulnerability scan report')
+    })
+
+    it('a replay (the same batch key again) creates nothing and returns the same key', async () => {
+      const batch = batchOf([fixtureItem('aqua-input.json')])
+      const first = await output().send(context(), batch)
+      const second = await output().send(context(), batch)
+      expect(second).to.deep.equal(first)
+      expect(fake.issues).to.have.length(1)
+      expect(fake.calls('POST', `/rest/api/${apiVersion}/issue`)).to.have.length(1)
+    })
+
+    it('a retry after a 500 on create (the issue was made, the answer lost) finds it and creates nothing twice', async () => {
+      const batch = batchOf([fixtureItem('aqua-input.json')])
+      fake.once((r) => r.method === 'POST' && r.path === `/rest/api/${apiVersion}/issue`, { status: 500, body: { errorMessages: ['Internal server error'], errors: {} } }, true)
+      const out = output()
+      const error = await failure(out.send(context(), batch))
+      expect(error).to.include({ retryable: true, reason: 'server-error' })
+      const retried = await out.send(context(), batch)
+      expect(retried).to.deep.equal({ externalId: 'VUL-1' })
+      expect(fake.issues).to.have.length(1)
+      expect(fake.calls('POST', `/rest/api/${apiVersion}/issue`)).to.have.length(1)
+    })
+
+    it("surfaces Jira's field errors in the message, as a permanent failure", async () => {
+      const error = await failure(output(['priority: Urgent']).send(context(), batchOf([fixtureItem('aqua-input.json')])))
+      expect(error).to.include({ retryable: false, reason: 'client-error' })
+      expect(error.message).to.equal("HTTP 400: priority: Priority name 'Urgent' is not valid")
+    })
+
+    it('a label with a space is refused by Jira with its own message', async () => {
+      const error = await failure(output(['labels: ["two words"]']).send(context(), batchOf([fixtureItem('aqua-input.json')])))
+      expect(error.message).to.equal("HTTP 400: labels: The label 'two words' contains spaces which is invalid.")
+    })
+
+    it('a 429 on the first call (the search) is rate-limited with its Retry-After', async () => {
+      fake.once(() => true, { status: 429, headers: { 'retry-after': '12' }, body: { errorMessages: ['Rate limit exceeded'], errors: {} } })
+      const error = await failure(output().send(context(), batchOf([fixtureItem('aqua-input.json')])))
+      expect(error).to.include({ retryable: true, reason: 'rate-limited', retryAfterMs: 12_000 })
+      expect(fake.issues).to.have.length(0)
+    })
+
+    it('wrong credentials are a permanent auth failure that names no secret', async () => {
+      await fake.stop()
+      fake = await startFake(apiVersion, { authorization: 'Basic d3Jvbmc6d3Jvbmc=' })
+      fake.once(() => true, { status: 401, body: `rejected ${BASIC} for ${PASSWORD}` })
+      const error = await failure(output().send(context(), batchOf([fixtureItem('aqua-input.json')])))
+      expect(error).to.include({ retryable: false, reason: 'auth' })
+      expect(error.message).to.not.include(PASSWORD)
+      expect(error.message).to.not.include(BASIC.slice('Basic '.length))
+    })
+  })
+}
+
+describe('jira output: auth and wire', () => {
+  it('a personal access token is sent as Bearer', async () => {
+    const fake = await startFake(2, { authorization: `Bearer ${PAT}` })
+    try {
+      const result = await createJiraOutput(jiraIntegration(fake.url, 2, [], 'bearer')).send(context(), batchOf([fixtureItem('aqua-input.json')]))
+      expect(result.externalId).to.equal('VUL-1')
+      expect(fake.requests.every((r) => r.headers.authorization === `Bearer ${PAT}`)).to.equal(true)
+    } finally {
+      await fake.stop()
+    }
+  })
+
+  it('the idempotency label is stable, has no spaces, and differs per key', () => {
+    expect(idempotencyLabel('6d1f6bb2-5f3e-4b59-9a53-3f1e4b7e2a10')).to.equal(idempotencyLabel('6d1f6bb2-5f3e-4b59-9a53-3f1e4b7e2a10'))
+    expect(idempotencyLabel('a')).to.match(/^postee-[0-9a-f]{16}$/)
+    expect(idempotencyLabel('a')).to.not.equal(idempotencyLabel('b'))
+  })
+})

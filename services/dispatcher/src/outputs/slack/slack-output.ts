@@ -1,0 +1,84 @@
+import { DeliveryError, buildReport, redactSecrets, renderSlack, type Output, type SlackIntegration } from '@postee/shared'
+import { callTarget } from '../http.js'
+
+/**
+ * What a Slack incoming webhook answers, and what to do about each error (the body of an error is
+ * one of these codes). Sources: "Sending messages using incoming webhooks", Handling errors
+ * (https://api.slack.com/messaging/webhooks#handling_errors) and the changelog that introduced the
+ * status codes (https://api.slack.com/changelog/2016-05-17-changes-to-errors-for-incoming-webhooks):
+ * 400 invalid_payload / user_not_found, 403 action_prohibited, 404 channel_not_found, 410
+ * channel_is_archived, 500 rollup_error; plus no_service / no_team / invalid_token for a revoked
+ * webhook and invalid_blocks / msg_too_long / msg_blocks_too_long for a message Slack refuses.
+ * Rate limits: 429 with Retry-After (https://api.slack.com/docs/rate-limits), which the one
+ * classifier already turns into a rate-limited error.
+ */
+const HINTS: Readonly<Record<string, string>> = {
+  invalid_payload: 'Slack could not read the message; report this with the delivery id, it is a Postee bug',
+  invalid_blocks: 'Slack refused a Block Kit block; report this with the delivery id, it is a Postee bug',
+  invalid_blocks_format: 'Slack refused the Block Kit layout; report this with the delivery id, it is a Postee bug',
+  msg_too_long: 'the message is longer than Slack accepts; report this with the delivery id, it is a Postee bug',
+  msg_blocks_too_long: 'the blocks hold more text than Slack accepts; report this with the delivery id, it is a Postee bug',
+  no_service: 'the webhook was removed or disabled: create a new incoming webhook and put its URL in url',
+  no_team: 'the workspace of this webhook is gone: create a new incoming webhook and put its URL in url',
+  invalid_token: 'the webhook was revoked: create a new incoming webhook and put its URL in url',
+  channel_not_found: 'the webhook\'s channel was deleted: create a webhook for an existing channel and put its URL in url',
+  channel_is_archived: 'the webhook\'s channel is archived: unarchive it, or create a webhook for another channel',
+  action_prohibited: 'a workspace admin restricts posting to that channel: ask them, or create a webhook for another channel',
+  posting_to_general_channel_denied: 'only admins may post to that channel: create a webhook for another channel',
+}
+
+// Incoming webhooks answer exactly `ok` on success (https://api.slack.com/messaging/webhooks).
+const SUCCESS_BODY = 'ok'
+
+/**
+ * A Slack incoming webhook: the reports as a Block Kit message with its plain `text` fallback
+ * (`renderSlack`), POSTed as JSON to the webhook URL. Success is a 2xx whose body is `ok`; any
+ * other 2xx is a permanent failure, since Slack (or a proxy in between) did not say it posted.
+ * Slack has no idempotency key, so a retry after an ambiguous failure (a timeout after Slack took
+ * the message) can post it twice; Slack returns no message id, so there is no external id.
+ */
+export function createSlackOutput(integration: SlackIntegration): Output {
+  return {
+    kind: 'slack',
+    name: integration.name,
+    async send(ctx, batch) {
+      const reports = batch.items.map((item) => buildReport(item, { aquaServer: ctx.aquaServer, aggregated: batch.aggregated }))
+      const response = await callTarget(ctx, {
+        method: 'POST',
+        url: integration.url.reveal(),
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(renderSlack(reports)),
+        tlsVerify: integration.tlsVerify,
+        secrets: [integration.url],
+      }).catch((error: unknown) => {
+        throw withHint(error)
+      })
+      if (response.body.trim() !== SUCCESS_BODY) throw notOk(response.statusCode, redactSecrets(response.body, [integration.url]))
+      return {}
+    },
+  }
+}
+
+// Adds what to do to a failure whose text holds one of Slack's error codes.
+function withHint(error: unknown): unknown {
+  if (!(error instanceof DeliveryError)) return error
+  const hint = hintFor(error.message)
+  if (hint !== undefined) error.message = `${error.message} (${hint})`
+  return error
+}
+
+function hintFor(text: string): string | undefined {
+  const code = Object.keys(HINTS).find((key) => new RegExp(`\\b${key}\\b`).test(text))
+  return code === undefined ? undefined : HINTS[code]
+}
+
+function notOk(status: number, body: string): DeliveryError {
+  const shown = body.length > 200 ? `${body.slice(0, 200)}…` : body
+  const hint = hintFor(body)
+  return new DeliveryError(
+    `HTTP ${status} with body ${JSON.stringify(shown)} instead of "ok": the message may not have been posted; ` +
+      (hint ?? 'check that url is a Slack incoming-webhook URL (https://hooks.slack.com/services/…)'),
+    'unknown',
+    false,
+  )
+}
