@@ -1,0 +1,124 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import { Redis } from 'ioredis'
+import { migrateToLatest } from '@postee/migrations'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+/** A process of the system under test, with its peak resident memory read at the end. */
+export interface Service {
+  readonly child: ChildProcess
+  /** VmHWM: the peak resident set size so far, in MB (Linux). */
+  peakRssMb(): number
+  stop(): Promise<void>
+}
+
+function start(entry: string, env: Record<string, string>): Service {
+  const child = spawn(process.execPath, [join(ROOT, entry)], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+  return {
+    child,
+    peakRssMb: () => {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+      return match ? Number(match[1]) / 1024 : Number.NaN
+    },
+    stop: async () => {
+      if (child.exitCode !== null) return
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
+
+async function waitReady(url: string, service: Service): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (service.child.exitCode !== null) throw new Error(`${url}: the process exited with ${service.child.exitCode}`)
+    const ok = await fetch(url).then((r) => r.ok, () => false)
+    if (ok) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`${url} never became ready`)
+}
+
+/** Ports of the services under test (fixed, unusual, on loopback). */
+export const PORTS = { ingest: 18_182, dispatcher: 18_191 }
+
+/** A fresh, migrated database on the server of `adminUrl`, and how to drop it. */
+export async function freshDatabase(adminUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  await admin.query(`drop database if exists ${name} with (force)`)
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  await migrateToLatest(url.toString())
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl })
+      await client.connect()
+      await client.query(`drop database if exists ${name} with (force)`)
+      await client.end()
+    },
+  }
+}
+
+/** Removes every Redis key of a queue prefix. */
+export async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl)
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
+    cursor = next
+    if (keys.length > 0) await redis.del(...keys)
+  } while (cursor !== '0')
+  redis.disconnect()
+}
+
+/** The HTTP sink, in a process of its own so it does not share the load generator's event loop. */
+export async function startSink(): Promise<{ url: string; arrivals: () => Promise<Map<string, number>>; reset: () => void; stop: () => void }> {
+  const child = fork(join(ROOT, 'bench/sink.mjs'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)))
+  return {
+    url: `http://127.0.0.1:${port}`,
+    arrivals: () =>
+      new Promise((resolve) => {
+        child.once('message', (m: { arrivals: [string, number][] }) => resolve(new Map(m.arrivals)))
+        child.send('arrivals')
+      }),
+    reset: () => child.send('reset'),
+    stop: () => child.kill(),
+  }
+}
+
+/** Ingest (and, when asked, one dispatcher) on a database and Redis prefix of their own. */
+export async function startServices(options: { config: string; databaseUrl: string; redisUrl: string; prefix: string; dispatcher: boolean }): Promise<{ ingest: Service; dispatcher: Service | undefined; stop: () => Promise<void> }> {
+  const configPath = join(mkdtempSync(join(tmpdir(), 'postee-bench-')), 'cfg.yaml')
+  writeFileSync(configPath, options.config)
+  const env = {
+    AQUAALERT_CFG: configPath,
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: options.redisUrl,
+    POSTEE_QUEUE_PREFIX: options.prefix,
+    AQUAALERT_URL: `127.0.0.1:${PORTS.ingest}`,
+    AQUAALERT_TLS: 'off',
+    POSTEE_DISPATCHER_HTTP: `127.0.0.1:${PORTS.dispatcher}`,
+    POSTEE_MIGRATE: 'off',
+    POSTEE_LOG_LEVEL: 'warn',
+  }
+  const ingest = start('services/ingest/dist/main.js', env)
+  await waitReady(`http://127.0.0.1:${PORTS.ingest}/readyz`, ingest)
+  let dispatcher: Service | undefined
+  if (options.dispatcher) {
+    dispatcher = start('services/dispatcher/dist/main.js', env)
+    await waitReady(`http://127.0.0.1:${PORTS.dispatcher}/readyz`, dispatcher)
+  }
+  return { ingest, dispatcher, stop: async () => void (await Promise.all([ingest.stop(), dispatcher?.stop()])) }
+}
