@@ -1,14 +1,15 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import {
-  decideRescan,
+  chooseBase,
+  diffFindings,
   packFindings,
   unpackFindings,
-  type HistoryCandidates,
+  type Finding,
   type RescanDecision,
   type Scan,
   type ScanDiff,
   type StoredFinding,
-  type StoredScan,
+  type Workload,
 } from '@postee/shared'
 import type { AggregationSettings } from '@postee/shared'
 import { holdForAggregation, type AggregationTrigger } from './aggregation.repository.js'
@@ -40,131 +41,244 @@ export interface RecordedScan {
   readonly aggregation: readonly AggregationTrigger[]
 }
 
-interface HistoryRow {
+interface CandidateRow {
+  n: number
   role: 'same' | 'previous' | 'latest'
+  id: number
   digest: string
   fingerprint: string
-  findings: string
   latest_scan_id: string
 }
 
 /**
- * Stores a scan, its rescan decision and its planned deliveries in one transaction. Scans of one
- * (registry, image) are serialised by an advisory lock, so two replicas receiving the same scan at
- * once produce one `new` and one `unchanged`, never two `new`.
+ * A stored scan before its finding set is read: most decisions never need it. A scan written
+ * earlier in the same batch carries its findings in memory (and no history id yet).
+ */
+interface Candidate {
+  readonly historyId: number
+  readonly scanId: string
+  readonly digest: string
+  readonly fingerprint: string
+  readonly findings?: readonly Finding[]
+}
+
+type Candidates = { sameIdentity: Candidate | undefined; previousDigest: Candidate | undefined; latestOtherDigest: Candidate | undefined }
+
+/**
+ * Stores a scan, its rescan decision and its planned deliveries in one transaction (see
+ * `recordScans`).
  */
 export async function recordScan(
   db: Kysely<Database>,
   input: ScanToRecord,
   plan: (decision: RescanDecision) => readonly PlannedDelivery[],
 ): Promise<RecordedScan> {
+  const [recorded] = await recordScans(db, [input], (_input, decision) => plan(decision))
+  return recorded!
+}
+
+/**
+ * Stores several scans, their rescan decisions and their planned deliveries in one transaction
+ * and a handful of set-based statements, whatever the number of scans (ingest's group commit).
+ * Scans of one (registry, image) are serialised by an advisory lock taken in a fixed order, so
+ * two replicas receiving the same scan at once produce one `new` and one `unchanged`, never two
+ * `new`, and never deadlock. Scans of one image with different digests must go in different
+ * batches (the caller's grouping); scans of one identity may share a batch.
+ */
+export async function recordScans(
+  db: Kysely<Database>,
+  inputs: readonly ScanToRecord[],
+  plan: (input: ScanToRecord, decision: RescanDecision) => readonly PlannedDelivery[],
+): Promise<RecordedScan[]> {
+  if (inputs.length === 0) return []
   return db.transaction().execute(async (trx) => {
-    const { scan } = input
-    await sql`select pg_advisory_xact_lock(hashtextextended(${scan.registry} || chr(31) || ${scan.image}, 0))`.execute(trx)
-    const candidates = await loadCandidates(trx, scan)
-    const decision = decideRescan(scan, input.fingerprint, candidates)
-    const deliveries = plan(decision)
-    await insertScanRow(trx, input, decision)
-    await upsertHistory(trx, input, decision)
-    if (deliveries.length > 0) {
-      await trx
-        .insertInto('deliveries')
-        .values(deliveries.map((d) => ({ id: d.id, scan_id: input.id, output: d.output, kind: d.kind, status: d.status })))
-        .execute()
-    }
-    const held = deliveries.flatMap((d) => (d.status === 'buffered' && d.aggregation ? [{ output: d.output, aggregation: d.aggregation }] : []))
-    const aggregation = held.length > 0 ? await holdForAggregation(trx, held) : []
-    return { decision, deliveries, aggregation }
+    await lockImages(trx, inputs.map((input) => input.scan))
+    const decisions = await decideAll(trx, inputs)
+    const planned = inputs.map((input, i) => plan(input, decisions[i]!))
+    await insertScanRows(trx, inputs, decisions)
+    await writeHistory(trx, inputs, decisions)
+    const deliveries = planned.flatMap((list, i) => list.map((d) => ({ id: d.id, scan_id: inputs[i]!.id, output: d.output, kind: d.kind, status: d.status })))
+    if (deliveries.length > 0) await trx.insertInto('deliveries').values(deliveries).execute()
+    const held = planned.flat().flatMap((d) => (d.status === 'buffered' && d.aggregation ? [{ output: d.output, aggregation: d.aggregation }] : []))
+    const triggers = held.length > 0 ? await holdForAggregation(trx, held) : []
+    return inputs.map((_input, i) => {
+      const outputs = new Set(planned[i]!.map((d) => d.output))
+      return { decision: decisions[i]!, deliveries: planned[i]!, aggregation: triggers.filter((t) => outputs.has(t.output)) }
+    })
   })
 }
 
-async function loadCandidates(trx: Transaction<Database>, scan: Scan): Promise<HistoryCandidates> {
-  const { registry, image, digest, previousDigest } = scan
-  const { rows } = await sql<HistoryRow>`
-    (select 'same' as role, digest, fingerprint, findings, latest_scan_id from scan_history
-      where registry = ${registry} and image = ${image} and digest = ${digest})
-    union all
-    (select 'previous', digest, fingerprint, findings, latest_scan_id from scan_history
-      where registry = ${registry} and image = ${image} and digest = ${previousDigest} and digest <> ${digest})
-    union all
-    (select 'latest', digest, fingerprint, findings, latest_scan_id from scan_history
-      where registry = ${registry} and image = ${image} and digest <> ${digest}
-      order by last_seen desc, id desc limit 1)`.execute(trx)
-  const byRole = (role: HistoryRow['role']): StoredScan | undefined => {
-    const row = rows.find((r) => r.role === role)
-    return row
-      ? {
-          scanId: row.latest_scan_id,
-          digest: row.digest,
-          fingerprint: row.fingerprint,
-          findings: () => unpackFindings(JSON.parse(row.findings) as StoredFinding[]),
-        }
-      : undefined
-  }
-  return { sameIdentity: byRole('same'), previousDigest: byRole('previous'), latestOtherDigest: byRole('latest') }
+// PostgreSQL evaluates volatile functions of the select list after ORDER BY, so the locks are
+// taken in key order: two transactions locking overlapping sets cannot deadlock.
+async function lockImages(trx: Transaction<Database>, scans: readonly Scan[]): Promise<void> {
+  await sql`select pg_advisory_xact_lock(k) from (
+      select distinct hashtextextended(r || chr(31) || i, 0) as k
+      from unnest(${scans.map((s) => s.registry)}::text[], ${scans.map((s) => s.image)}::text[]) as t(r, i)) keys
+    order by k`.execute(trx)
 }
 
-async function insertScanRow(trx: Transaction<Database>, input: ScanToRecord, decision: RescanDecision): Promise<void> {
-  const { scan } = input
+function identityOf(scan: Scan): string {
+  return `${scan.registry}\u001f${scan.image}\u001f${scan.digest}`
+}
+
+// A batch may hold several scans of one identity (a rescan repeated): each is decided against
+// what the earlier ones left, as if they had been committed one after the other.
+async function decideAll(trx: Transaction<Database>, inputs: readonly ScanToRecord[]): Promise<RescanDecision[]> {
+  const firsts = new Map<string, Scan>()
+  for (const input of inputs) if (!firsts.has(identityOf(input.scan))) firsts.set(identityOf(input.scan), input.scan)
+  const loaded = await loadCandidates(trx, [...firsts.values()])
+  const stored = new Map([...firsts.keys()].map((identity, j) => [identity, loaded[j]!]))
+  const written = new Map<string, Candidate>()
+  const choices = inputs.map((input) => {
+    const identity = identityOf(input.scan)
+    const fromTable = stored.get(identity)!
+    const choice = chooseBase(input.scan, input.fingerprint, { ...fromTable, sameIdentity: written.get(identity) ?? fromTable.sameIdentity })
+    if (choice.outcome !== 'unchanged') {
+      written.set(identity, { historyId: -1, scanId: input.id, digest: input.scan.digest, fingerprint: input.fingerprint, findings: input.scan.findings })
+    }
+    return choice
+  })
+  const fromHistory = await loadFindings(trx, choices.flatMap((choice) => (choice.base && !choice.base.findings ? [choice.base.historyId] : [])))
+  return choices.map((choice, i) => {
+    const base = choice.base
+    if (!base) return { outcome: choice.outcome, base: undefined, diff: undefined }
+    const baseFindings = base.findings ?? fromHistory.get(base.historyId) ?? []
+    return {
+      outcome: choice.outcome,
+      base: { scanId: base.scanId, digest: base.digest, fingerprint: base.fingerprint, findings: () => baseFindings },
+      diff: diffFindings(baseFindings, inputs[i]!.scan.findings),
+    }
+  })
+}
+
+/**
+ * The rescan decision `recordScan` would make for this scan now, read-only: the same candidate
+ * query and rules, without the lock and without writing, for `postee explain`. A concurrent
+ * ingest of the same image can still make the stored decision differ.
+ */
+export async function previewRescan(db: Kysely<Database>, scan: Scan, fingerprint: string): Promise<RescanDecision> {
+  const [candidates] = await loadCandidates(db, [scan])
+  const { outcome, base } = chooseBase(scan, fingerprint, candidates!)
+  if (!base) return { outcome, base: undefined, diff: undefined }
+  const baseFindings = (await loadFindings(db, [base.historyId])).get(base.historyId) ?? []
+  return { outcome, base: { ...base, findings: () => baseFindings }, diff: diffFindings(baseFindings, scan.findings) }
+}
+
+// One query for every scan of a batch: the stored scan of the same identity, of the previous
+// digest the payload names, and the latest of the same image with another digest. Finding sets
+// stay in the table until a decision needs one.
+async function loadCandidates(db: Kysely<Database>, scans: readonly Scan[]): Promise<Candidates[]> {
+  const column = <T>(pick: (scan: Scan) => T) => scans.map(pick)
+  const { rows } = await sql<CandidateRow>`
+    with input as (
+      select * from unnest(${scans.map((_scan, i) => i)}::int[], ${column((s) => s.registry)}::text[],
+        ${column((s) => s.image)}::text[], ${column((s) => s.digest)}::text[], ${column((s) => s.previousDigest)}::text[])
+        as t(n, registry, image, digest, previous))
+    select i.n, 'same' as role, h.id, h.digest, h.fingerprint, h.latest_scan_id from input i
+      join scan_history h on h.registry = i.registry and h.image = i.image and h.digest = i.digest
+    union all
+    select i.n, 'previous', h.id, h.digest, h.fingerprint, h.latest_scan_id from input i
+      join scan_history h on h.registry = i.registry and h.image = i.image and h.digest = i.previous
+      where i.previous <> i.digest
+    union all
+    select i.n, 'latest', l.id, l.digest, l.fingerprint, l.latest_scan_id from input i
+      cross join lateral (select id, digest, fingerprint, latest_scan_id from scan_history h
+        where h.registry = i.registry and h.image = i.image and h.digest <> i.digest
+        order by last_seen desc, id desc limit 1) l`.execute(db)
+  const result: Candidates[] = scans.map(() => ({ sameIdentity: undefined, previousDigest: undefined, latestOtherDigest: undefined }))
+  const key = { same: 'sameIdentity', previous: 'previousDigest', latest: 'latestOtherDigest' } as const
+  for (const row of rows) {
+    result[row.n]![key[row.role]] = { historyId: Number(row.id), scanId: row.latest_scan_id, digest: row.digest, fingerprint: row.fingerprint }
+  }
+  return result
+}
+
+async function loadFindings(db: Kysely<Database>, historyIds: readonly number[]): Promise<Map<number, Finding[]>> {
+  if (historyIds.length === 0) return new Map()
+  const rows = await db.selectFrom('scan_history').select(['id', 'findings']).where('id', 'in', [...new Set(historyIds)]).execute()
+  return new Map(rows.map((row) => [Number(row.id), unpackFindings(JSON.parse(row.findings) as StoredFinding[])]))
+}
+
+async function insertScanRows(trx: Transaction<Database>, inputs: readonly ScanToRecord[], decisions: readonly RescanDecision[]): Promise<void> {
   await trx
     .insertInto('scans')
-    .values({
-      id: input.id,
-      source: scan.source,
-      registry: scan.registry,
-      image: scan.image,
-      digest: scan.digest,
-      outcome: decision.outcome,
-      base_digest: decision.base?.digest ?? null,
-      base_scan_id: decision.base?.scanId ?? null,
-      diff: decision.diff ? JSON.stringify(storedDiff(decision.diff)) : null,
-      raw_body: input.rawBody,
-      size_bytes: Buffer.byteLength(input.rawBody),
-    })
+    .values(
+      inputs.map(({ id, scan, rawBody }, i) => {
+        const decision = decisions[i]!
+        return {
+          id,
+          source: scan.source,
+          registry: scan.registry,
+          image: scan.image,
+          digest: scan.digest,
+          outcome: decision.outcome,
+          base_digest: decision.base?.digest ?? null,
+          base_scan_id: decision.base?.scanId ?? null,
+          diff: decision.diff ? JSON.stringify(storedDiff(decision.diff)) : null,
+          raw_body: rawBody,
+          size_bytes: Buffer.byteLength(rawBody),
+        }
+      }),
+    )
     .execute()
 }
 
-async function upsertHistory(trx: Transaction<Database>, input: ScanToRecord, decision: RescanDecision): Promise<void> {
-  const { scan } = input
-  const workloads = JSON.stringify(scan.workloads)
-  if (decision.outcome === 'unchanged') {
-    // Unchanged: the stored record stays as it was, apart from when it was last seen and by whom.
-    await sql`update scan_history set last_seen = now(),
-        workloads = (select coalesce(jsonb_agg(distinct w), '[]'::jsonb) from jsonb_array_elements(workloads || ${workloads}::jsonb) w)
-      where registry = ${scan.registry} and image = ${scan.image} and digest = ${scan.digest}`.execute(trx)
-    return
+// Unchanged: the stored record stays as it was, apart from when it was last seen and by whom.
+// New or changed: the identity's row holds the last such scan's finding set from now on. Several
+// scans of one identity in a batch make one row write (a statement may touch a row only once).
+async function writeHistory(trx: Transaction<Database>, inputs: readonly ScanToRecord[], decisions: readonly RescanDecision[]): Promise<void> {
+  const groups = new Map<string, { scan: Scan; latest: ScanToRecord | undefined; workloads: Workload[] }>()
+  inputs.forEach((input, i) => {
+    const identity = identityOf(input.scan)
+    const group = groups.get(identity) ?? { scan: input.scan, latest: undefined, workloads: [] }
+    if (decisions[i]!.outcome !== 'unchanged') group.latest = input
+    group.workloads.push(...input.scan.workloads)
+    groups.set(identity, group)
+  })
+  const unchanged = [...groups.values()].filter((g) => g.latest === undefined)
+  const stored = [...groups.values()].flatMap((g) => (g.latest ? [{ ...historyRow(g.latest), workloads: JSON.stringify(g.workloads) }] : []))
+  if (unchanged.length > 0) {
+    await sql`update scan_history h set last_seen = now(),
+        workloads = (select coalesce(jsonb_agg(distinct w), '[]'::jsonb) from jsonb_array_elements(h.workloads || u.workloads) w)
+      from unnest(${unchanged.map((g) => g.scan.registry)}::text[], ${unchanged.map((g) => g.scan.image)}::text[],
+        ${unchanged.map((g) => g.scan.digest)}::text[], ${unchanged.map((g) => JSON.stringify(g.workloads))}::jsonb[]) as u(registry, image, digest, workloads)
+      where h.registry = u.registry and h.image = u.image and h.digest = u.digest`.execute(trx)
   }
+  if (stored.length === 0) return
+  await trx
+    .insertInto('scan_history')
+    .values(stored)
+    .onConflict((oc) =>
+      oc.constraint('scan_history_identity').doUpdateSet((eb) => ({
+        fingerprint: eb.ref('excluded.fingerprint'),
+        findings: eb.ref('excluded.findings'),
+        disallowed: eb.ref('excluded.disallowed'),
+        malware_count: eb.ref('excluded.malware_count'),
+        sensitive_count: eb.ref('excluded.sensitive_count'),
+        latest_scan_id: eb.ref('excluded.latest_scan_id'),
+        size_bytes: eb.ref('excluded.size_bytes'),
+        last_seen: sql`now()`,
+        workloads: sql`(select coalesce(jsonb_agg(distinct w), '[]'::jsonb) from jsonb_array_elements(scan_history.workloads || excluded.workloads) w)`,
+      })),
+    )
+    .execute()
+}
+
+function historyRow({ id, scan, fingerprint }: ScanToRecord) {
   const findings = JSON.stringify(packFindings(scan.findings))
-  const row = {
+  return {
     registry: scan.registry,
     image: scan.image,
     digest: scan.digest,
-    fingerprint: input.fingerprint,
+    fingerprint,
     findings,
     disallowed: scan.compliance?.disallowed ?? false,
     malware_count: scan.malware.count,
     sensitive_count: scan.sensitiveData.count,
-    latest_scan_id: input.id,
-    workloads,
+    latest_scan_id: id,
+    workloads: JSON.stringify(scan.workloads),
     size_bytes: Buffer.byteLength(findings),
   }
-  await trx
-    .insertInto('scan_history')
-    .values(row)
-    .onConflict((oc) =>
-      oc.constraint('scan_history_identity').doUpdateSet({
-        fingerprint: row.fingerprint,
-        findings: row.findings,
-        disallowed: row.disallowed,
-        malware_count: row.malware_count,
-        sensitive_count: row.sensitive_count,
-        latest_scan_id: row.latest_scan_id,
-        size_bytes: row.size_bytes,
-        last_seen: sql`now()`,
-        workloads: sql`(select coalesce(jsonb_agg(distinct w), '[]'::jsonb) from jsonb_array_elements(scan_history.workloads || excluded.workloads) w)`,
-      }),
-    )
-    .execute()
 }
 
 /** The diff as stored in `scans.diff` and shown by the API (counts) and outputs (findings). */

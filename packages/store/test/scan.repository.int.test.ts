@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import type { Kysely } from 'kysely'
 import { parseAquaScan, scanFingerprint, type Scan } from '@postee/shared'
 import { createTestDatabase, readFixtureJson, type TestDatabase } from '@postee/testkit'
-import { openDatabase, recordScan, getScanView, type Database, type PlannedDelivery } from '../src/index.js'
+import { openDatabase, recordScan, recordScans, getScanView, type Database, type PlannedDelivery } from '../src/index.js'
 import { randomUUID } from 'node:crypto'
 
 type AquaJson = Record<string, unknown> & { resources: { vulnerabilities: { name: string }[] }[] }
@@ -82,6 +82,27 @@ describe('recordScan (Postgres)', function () {
     } finally {
       await Promise.all(pools.map((pool) => pool.destroy()))
     }
+  })
+
+  it('decides scans of one identity in one batch as if committed one after the other', async () => {
+    const json = readFixtureJson<AquaJson>('aqua-input.json')
+    json.image = 'batch-test:1'
+    const swapped = structuredClone(json)
+    swapped.resources[0]!.vulnerabilities[0]!.name = 'CVE-2099-0002'
+    const bodies = [json, json, swapped, swapped, json]
+    const inputs = bodies.map((body) => {
+      const scan = parseAquaScan(body)
+      return { id: randomUUID(), scan, rawBody: '{}', fingerprint: scanFingerprint(scan) }
+    })
+    const recorded = await recordScans(db, inputs, () => [])
+    expect(recorded.map((r) => r.decision.outcome)).to.deep.equal(['new', 'unchanged', 'changed', 'unchanged', 'changed'])
+    expect(recorded[2]!.decision.diff?.added.map((f) => f.vulnerability)).to.deep.equal(['CVE-2099-0002'])
+    expect(recorded[4]!.decision.base?.scanId).to.equal(inputs[2]!.id)
+    const history = await db.selectFrom('scan_history').selectAll().where('image', '=', 'batch-test:1').execute()
+    expect(history).to.have.length(1)
+    expect(history[0]!.latest_scan_id).to.equal(inputs[4]!.id)
+    // A later, separate commit sees what the batch left.
+    expect((await record(db, parseAquaScan(json))).decision.outcome).to.equal('unchanged')
   })
 
   it('stores nothing when the transaction fails midway', async () => {

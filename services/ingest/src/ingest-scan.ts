@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { routeScan, scanFingerprint, windowFlushJobId, type Config, type Scan, type ScanOutcome } from '@postee/shared'
-import { markEnqueued, recordScan, type AggregationTrigger, type Database, type DeliveryQueues, type Logger, type PlannedDelivery } from '@postee/store'
+import { GroupCommit, routeScan, scanFingerprint, windowFlushJobId, type Config, type Scan, type ScanOutcome } from '@postee/shared'
+import {
+  markEnqueued,
+  recordScans,
+  type AggregationTrigger,
+  type Database,
+  type DeliveryQueues,
+  type Logger,
+  type PlannedDelivery,
+  type RecordedScan,
+  type ScanToRecord,
+} from '@postee/store'
 import type { IngestMetrics } from './metrics.js'
 
 /** What the orchestrator needs; the current config is read per scan so a reload takes effect. */
@@ -22,34 +32,49 @@ export interface IngestResult {
   readonly deliveries: readonly { readonly id: string; readonly output: string; readonly status: string }[]
 }
 
+/** Ingests one parsed scan: the function the HTTP route calls. */
+export type IngestScan = (scan: Scan, rawBody: string) => Promise<IngestResult>
+
+// Up to 64 scans share a transaction, 4 transactions at once (the pool has 10 connections);
+// enqueues of whatever committed meanwhile share one bulk add per output.
+const COMMIT_BATCH = { maxBatch: 64, maxConcurrent: 4 }
+const ENQUEUE_BATCH = { maxBatch: 512, maxConcurrent: 2 }
+
 /**
  * The one orchestrator: diff and route in one transaction (scan, decision and delivery rows
- * commit together or not at all), then enqueue. Once the commit is done the scan is never lost:
- * if Redis fails, the rows stay `pending` and the relay enqueues them later.
+ * commit together or not at all), then enqueue, then answer. Concurrent scans are committed and
+ * enqueued in groups (see GroupCommit), so the cost of a transaction and of a Redis round trip is
+ * shared. Once the commit is done the scan is never lost: if Redis fails, the rows stay `pending`
+ * and the relay enqueues them later.
  */
-export async function ingestScan(deps: IngestDependencies, scan: Scan, rawBody: string): Promise<IngestResult> {
-  const id = randomUUID()
-  const log = deps.log.child({ scan: id, image: scan.image, registry: scan.registry })
-  const recorded = await recordScan(deps.db, { id, scan, rawBody, fingerprint: scanFingerprint(scan) }, ({ outcome }) =>
-    planDeliveries(deps, scan, outcome, log),
+export function createScanIngestor(deps: IngestDependencies): IngestScan {
+  const commits = new GroupCommit<ScanToRecord, RecordedScan>(
+    (inputs) => recordScans(deps.db, inputs, (input, decision) => planDeliveries(deps, input, decision.outcome)),
+    (input) => ({ group: `${input.scan.registry}\u001f${input.scan.image}`, member: input.scan.digest }),
+    COMMIT_BATCH,
   )
-  const { outcome } = recorded.decision
-  deps.metrics.scansReceived.inc({ outcome })
-  log.info({ outcome, deliveries: recorded.deliveries.length }, 'scan stored')
-  await enqueueCommitted(deps, recorded.deliveries, log)
-  await scheduleFlushes(deps, recorded.aggregation, log)
-  return {
-    id,
-    outcome,
-    deliveries: recorded.deliveries.map((d) => ({ id: d.id, output: d.output, status: d.status })),
+  let next = 0
+  const enqueues = new GroupCommit<RecordedScan, void>(
+    (recorded) => enqueueCommitted(deps, recorded),
+    () => ({ group: String(next++), member: '' }),
+    ENQUEUE_BATCH,
+  )
+  return async (scan, rawBody) => {
+    const id = randomUUID()
+    const recorded = await commits.submit({ id, scan, rawBody, fingerprint: scanFingerprint(scan) })
+    const { outcome } = recorded.decision
+    deps.metrics.scansReceived.inc({ outcome })
+    deps.log.info({ scan: id, image: scan.image, registry: scan.registry, outcome, deliveries: recorded.deliveries.length }, 'scan stored')
+    await enqueues.submit(recorded)
+    return { id, outcome, deliveries: recorded.deliveries.map((d) => ({ id: d.id, output: d.output, status: d.status })) }
   }
 }
 
-function planDeliveries(deps: IngestDependencies, scan: Scan, outcome: ScanOutcome, log: Logger): PlannedDelivery[] {
+function planDeliveries(deps: IngestDependencies, input: ScanToRecord, outcome: ScanOutcome): PlannedDelivery[] {
   const planned: PlannedDelivery[] = []
-  for (const { integration, decision } of routeScan(deps.config().integrations, scan, outcome)) {
+  for (const { integration, decision } of routeScan(deps.config().integrations, input.scan, outcome)) {
     if (!decision.send) {
-      log.debug({ output: integration.name, key: decision.key, reason: decision.reason }, 'integration skipped')
+      deps.log.debug({ scan: input.id, output: integration.name, key: decision.key, reason: decision.reason }, 'integration skipped')
       continue
     }
     const { aggregation } = integration
@@ -82,21 +107,30 @@ async function scheduleFlushes(deps: IngestDependencies, triggers: readonly Aggr
   }
 }
 
-async function enqueueCommitted(deps: IngestDependencies, deliveries: readonly PlannedDelivery[], log: Logger): Promise<void> {
-  const queued = deliveries.filter((d) => d.status === 'pending')
-  if (queued.length === 0) return
-  try {
-    await withTimeout(deps.queues.enqueue(queued), deps.enqueueTimeoutMs)
-  } catch (error) {
-    deps.metrics.enqueueFailures.inc()
-    log.warn({ err: (error as Error).message }, 'could not enqueue; the relay will enqueue the committed deliveries')
-    return
+/**
+ * Enqueues the pending deliveries of a group of committed scans with one bulk add per output and
+ * schedules their aggregation flushes. Never throws: whatever Redis does not take now, the relay
+ * (deliveries) or the dispatcher's window relay (flushes) takes later.
+ */
+async function enqueueCommitted(deps: IngestDependencies, recorded: readonly RecordedScan[]): Promise<void[]> {
+  const queued = recorded.flatMap((r) => r.deliveries.filter((d) => d.status === 'pending'))
+  if (queued.length > 0) {
+    try {
+      await withTimeout(deps.queues.enqueue(queued), deps.enqueueTimeoutMs)
+      // Only saves the relay some work, so it need not hold up the answer.
+      markEnqueued(
+        deps.db,
+        queued.map((d) => d.id),
+      ).catch((error: Error) => deps.log.warn({ err: error.message }, 'could not mark deliveries enqueued'))
+    } catch (error) {
+      deps.metrics.enqueueFailures.inc()
+      deps.log.warn({ err: (error as Error).message, deliveries: queued.length }, 'could not enqueue; the relay will enqueue the committed deliveries')
+    }
   }
-  // Only saves the relay some work, so it need not hold up the answer.
-  markEnqueued(
-    deps.db,
-    queued.map((d) => d.id),
-  ).catch((error: Error) => log.warn({ err: error.message }, 'could not mark deliveries enqueued'))
+  // Scans of one batch share their outputs' triggers: schedule each once.
+  const triggers = new Map(recorded.flatMap((r) => r.aggregation).map((t) => [t.output, t]))
+  await scheduleFlushes(deps, [...triggers.values()], deps.log)
+  return recorded.map(() => undefined)
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

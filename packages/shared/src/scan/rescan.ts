@@ -28,17 +28,25 @@ export interface RescanDecision {
 }
 
 /**
- * Decides new / changed / unchanged and the diff base exactly as behaviour.md "Rescans" says: the
- * base is the previous digest's scan, else the same identity, else the latest other digest.
+ * The outcome and the base of a scan, before any finding set is read: behaviour.md "Rescans" —
+ * unchanged when the same identity has the same fingerprint; else the base is the previous
+ * digest's scan, else the same identity, else the latest other digest; no base is `new`.
  */
-export function decideRescan(scan: Scan, fingerprint: string, candidates: HistoryCandidates): RescanDecision {
+export function chooseBase<T extends Pick<StoredScan, 'fingerprint'>>(
+  scan: Scan,
+  fingerprint: string,
+  candidates: { readonly sameIdentity: T | undefined; readonly previousDigest: T | undefined; readonly latestOtherDigest: T | undefined },
+): { readonly outcome: ScanOutcome; readonly base: T | undefined } {
   const { sameIdentity } = candidates
-  if (sameIdentity && sameIdentity.fingerprint === fingerprint) {
-    return { outcome: 'unchanged', base: undefined, diff: undefined }
-  }
+  if (sameIdentity && sameIdentity.fingerprint === fingerprint) return { outcome: 'unchanged', base: undefined }
   const namesOtherPrevious = scan.previousDigest !== '' && scan.previousDigest !== scan.digest
-  const base =
-    (namesOtherPrevious ? candidates.previousDigest : undefined) ?? sameIdentity ?? candidates.latestOtherDigest
-  if (!base) return { outcome: 'new', base: undefined, diff: undefined }
-  return { outcome: 'changed', base, diff: diffFindings(base.findings(), scan.findings) }
+  const base = (namesOtherPrevious ? candidates.previousDigest : undefined) ?? sameIdentity ?? candidates.latestOtherDigest
+  return base ? { outcome: 'changed', base } : { outcome: 'new', base: undefined }
+}
+
+/** Decides new / changed / unchanged, the diff base and the diff (see `chooseBase`). */
+export function decideRescan(scan: Scan, fingerprint: string, candidates: HistoryCandidates): RescanDecision {
+  const { outcome, base } = chooseBase(scan, fingerprint, candidates)
+  if (!base) return { outcome, base: undefined, diff: undefined }
+  return { outcome, base, diff: diffFindings(base.findings(), scan.findings) }
 }

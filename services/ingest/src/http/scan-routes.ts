@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type Router } from 'express'
 import { ScanRejection, parseScanBody, type Secret } from '@postee/shared'
 import { signatureProblem } from './auth.js'
-import { ingestScan, type IngestDependencies } from '../ingest-scan.js'
+import { createScanIngestor, type IngestDependencies } from '../ingest-scan.js'
 
 /** `POST /` and `POST /scan`: the scan webhook. */
 export function scanRoutes(
@@ -11,6 +11,7 @@ export function scanRoutes(
   hmacSecrets: () => readonly Secret[],
 ): Router {
   const router = express.Router()
+  const ingestScan = createScanIngestor(deps)
   // body-parser inflates gzip/deflate/br and applies the limit to the inflated size.
   const body = (req: express.Request, res: express.Response, next: express.NextFunction): void =>
     express.raw({ type: () => true, limit: maxBodyBytes(), inflate: true })(req, res, next)
@@ -35,7 +36,7 @@ export function scanRoutes(
       return
     }
     try {
-      const result = await ingestScan(deps, parsed.scan, parsed.rawBody)
+      const result = await ingestScan(parsed.scan, parsed.rawBody)
       res.status(202).json(result)
     } catch (error) {
       deps.metrics.scansRejected.inc({ reason: 'unavailable' })
