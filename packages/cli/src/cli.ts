@@ -1,8 +1,10 @@
 import { ConfigError } from '@postee/shared'
 import { CHECK_CONFIG_USAGE, checkConfigCommand } from './commands/check-config.js'
 import { DELIVERIES_USAGE, deliveriesCommand } from './commands/deliveries.js'
+import { EXPLAIN_USAGE, explainCommand } from './commands/explain.js'
 import { MIGRATE_USAGE, migrateCommand } from './commands/migrate.js'
 import { REPLAY_USAGE, replayCommand } from './commands/replay.js'
+import { TEST_SEND_USAGE, testSendCommand } from './commands/test-send.js'
 import { UsageError, type CommandIo, type ExitCode } from './io.js'
 
 type Command = (args: readonly string[], io: CommandIo) => Promise<ExitCode>
@@ -10,6 +12,8 @@ type Command = (args: readonly string[], io: CommandIo) => Promise<ExitCode>
 // One line per command.
 const COMMANDS: Record<string, { readonly run: Command; readonly usage: string }> = {
   'check-config': { run: checkConfigCommand, usage: CHECK_CONFIG_USAGE },
+  explain: { run: explainCommand, usage: EXPLAIN_USAGE },
+  'test-send': { run: testSendCommand, usage: TEST_SEND_USAGE },
   deliveries: { run: deliveriesCommand, usage: DELIVERIES_USAGE },
   replay: { run: replayCommand, usage: REPLAY_USAGE },
   migrate: { run: migrateCommand, usage: MIGRATE_USAGE },

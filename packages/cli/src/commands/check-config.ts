@@ -1,20 +1,12 @@
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type Integration } from '@postee/shared'
+import { duration } from '../format.js'
 import { table, type CommandIo, type ExitCode } from '../io.js'
 
 /** Usage of `postee check-config`. */
 export const CHECK_CONFIG_USAGE = `postee check-config [FILE] [--json]
   Validates cfg.yaml with the services' own validator (FILE, else AQUAALERT_CFG / POSTEE_CFG) and
   prints the integrations it resolves to with their policies. Exit 0 when valid, 1 when not.`
-
-function duration(ms: number | undefined): string {
-  if (ms === undefined) return '-'
-  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`
-  if (ms % 1_000 === 0) return `${ms / 1_000}s`
-  return `${ms}ms`
-}
 
 /** The policy chain of an integration in words, only the keys that are set. */
 export function describePolicy(integration: Integration): string {

@@ -71,11 +71,41 @@ export interface DeliveryResult {
   readonly externalId?: string
 }
 
+/** What a preview needs: no signal or timeout, since nothing goes over the network. */
+export interface PreviewContext {
+  /** The AquaServer console URL, for links to the full report (as in DeliveryContext). */
+  readonly aquaServer: string | undefined
+}
+
+/** One measured part of a message: its size against the target's limit, in the limit's unit. */
+export interface MessagePart {
+  readonly name: string
+  readonly size: number
+  /** Undefined when the target states no limit for this part (a generic webhook). */
+  readonly limit: number | undefined
+  readonly unit: 'bytes' | 'characters' | 'blocks'
+}
+
+/** What an output would send for a batch: the wire format, its measured parts and the body itself. */
+export interface MessagePreview {
+  /** The wire format in words, e.g. `Block Kit message` or `Jira wiki markup (REST API v2)`. */
+  readonly format: string
+  readonly parts: readonly MessagePart[]
+  /** The request body (or, for email, the rendered parts as JSON) exactly as `send` builds it. */
+  readonly body: string
+}
+
 /** One configured integration, able to deliver. */
 export interface Output {
   readonly kind: OutputKind
   readonly name: string
   send(ctx: DeliveryContext, batch: DeliveryBatch): Promise<DeliveryResult>
+  /**
+   * What `send` would deliver for this batch, built by the same code and without any IO, so
+   * `postee explain` shows sizes against limits before a message is ever sent. Parts of a request
+   * that only the target can supply (a Jira user lookup, sprint ids) are left out.
+   */
+  preview(ctx: PreviewContext, batch: DeliveryBatch): MessagePreview
 }
 
 /** Builds the Output for one integration; one per kind, listed in the dispatcher's registry. */

@@ -14,8 +14,8 @@ export interface HtmlReport {
   readonly html: string
 }
 
-// A subject is one header line; long ones get folded and clipped by mail clients anyway.
-const SUBJECT_MAX = 250
+/** The most characters of a subject: it is one header line, and mail clients fold and clip long ones anyway. */
+export const SUBJECT_MAX = 250
 
 // Inline attributes and styles only: mail clients drop <style> blocks and external sheets. The
 // cells carry no style of their own (the table's attributes draw the grid), so a row costs few bytes

@@ -49,7 +49,7 @@ const MAX_ROW_LINK = 500
  */
 export function renderSlack(reports: readonly Report[], options: SlackOptions = {}): SlackMessage {
   const maxChars = options.maxChars ?? DEFAULT_SLACK_CHARS
-  return fitBatch(reports, messageOf, (message) => message.blocks.length <= LIMITS.blocks && textLength(message) <= maxChars)
+  return fitBatch(reports, messageOf, (message) => message.blocks.length <= LIMITS.blocks && slackTextLength(message) <= maxChars)
 }
 
 function messageOf(batch: BatchView): SlackMessage {
@@ -136,7 +136,8 @@ function mrkdwn(text: string): SlackText {
   return { type: 'mrkdwn', text }
 }
 
-function textLength(message: SlackMessage): number {
+/** The characters of text over all blocks of a message, as `maxChars` counts them. */
+export function slackTextLength(message: SlackMessage): number {
   let total = 0
   for (const block of message.blocks) {
     if ('text' in block) total += block.text.text.length

@@ -1,7 +1,8 @@
 import { Resolver } from 'node:dns/promises'
 import type { SendMailOptions } from 'nodemailer'
-import { DeliveryError, Secret, type DeliveryBatch, type DeliveryContext, type EmailIntegration, type Output } from '@postee/shared'
-import { composeMessage } from './message.js'
+import { DEFAULT_BODY_BYTES, DeliveryError, SUBJECT_MAX, Secret, type DeliveryBatch, type DeliveryContext, type EmailIntegration, type Output } from '@postee/shared'
+import { bytesPart, charactersPart } from '../preview-parts.js'
+import { composeMessage, renderContent } from './message.js'
 import { deliverToDomain, type MxSettings } from './mx-delivery.js'
 import type { MxResolver } from './mx.js'
 import { addressProblem, describeDropped, groupByDomain, OWNER_PLACEHOLDER, planRecipients } from './recipients.js'
@@ -36,6 +37,20 @@ export function createEmailOutput(integration: EmailIntegration, options: EmailO
         await sendOnce(ctx, relayOf(integration), mail, deadline, secrets)
       }
       return { externalId: mail.messageId! }
+    },
+    // The MIME envelope (boundaries, Date) changes on every send, so the preview is the content:
+    // the subject and both parts exactly as they go into the message.
+    preview(ctx, batch) {
+      const content = renderContent(ctx, batch)
+      return {
+        format: 'MIME multipart/alternative: a plain-text and an HTML part',
+        parts: [
+          charactersPart('subject', content.subject, SUBJECT_MAX),
+          bytesPart('text part', content.text, DEFAULT_BODY_BYTES),
+          bytesPart('html part', content.html, DEFAULT_BODY_BYTES),
+        ],
+        body: JSON.stringify(content),
+      }
     },
   }
 }

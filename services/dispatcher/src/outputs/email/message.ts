@@ -1,5 +1,5 @@
 import type { SendMailOptions } from 'nodemailer'
-import { buildReport, renderHtml, renderText, type DeliveryBatch, type DeliveryContext } from '@postee/shared'
+import { buildReport, renderHtml, renderText, type DeliveryBatch, type PreviewContext } from '@postee/shared'
 import { addressProblem, domainOf } from './recipients.js'
 
 const FALLBACK_ID_DOMAIN = 'postee.local'
@@ -20,14 +20,13 @@ export function messageIdFor(key: string, sender: string | undefined): string {
  * 2047 encoded word when it is not plain ASCII) and a multipart/alternative body with the plain
  * text part first and the HTML part last (RFC 2046 5.1.4: the preferred, richest form last).
  */
-export function composeMessage(ctx: DeliveryContext, batch: DeliveryBatch, from: string, to: readonly string[]): SendMailOptions {
-  const reports = batch.items.map((item) => buildReport(item, { aquaServer: ctx.aquaServer, aggregated: batch.aggregated }))
-  const { subject, html } = renderHtml(reports)
+export function composeMessage(ctx: PreviewContext, batch: DeliveryBatch, from: string, to: readonly string[]): SendMailOptions {
+  const { subject, text, html } = renderContent(ctx, batch)
   return {
     from,
     to: [...to],
     subject,
-    text: renderText(reports),
+    text,
     html,
     messageId: messageIdFor(batch.key, from),
     date: new Date(),
@@ -37,4 +36,18 @@ export function composeMessage(ctx: DeliveryContext, batch: DeliveryBatch, from:
     disableFileAccess: true,
     disableUrlAccess: true,
   }
+}
+
+/** The rendered content of a message: what `send` mails and `preview` measures. */
+export interface MessageContent {
+  readonly subject: string
+  readonly text: string
+  readonly html: string
+}
+
+/** Renders a batch's subject, plain-text part and HTML part, each within its size budget. */
+export function renderContent(ctx: PreviewContext, batch: DeliveryBatch): MessageContent {
+  const reports = batch.items.map((item) => buildReport(item, { aquaServer: ctx.aquaServer, aggregated: batch.aggregated }))
+  const { subject, html } = renderHtml(reports)
+  return { subject, text: renderText(reports), html }
 }

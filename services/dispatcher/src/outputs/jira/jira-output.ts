@@ -1,13 +1,19 @@
 import {
   DeliveryError,
+  TARGET_LIMITS,
   buildReport,
   renderJiraAdf,
   renderJiraWiki,
   type DeliveryBatch,
   type DeliveryContext,
+  type JiraAdfIssue,
   type JiraIntegration,
+  type JiraWikiIssue,
+  type MessagePreview,
   type Output,
+  type PreviewContext,
 } from '@postee/shared'
+import { charactersPart } from '../preview-parts.js'
 import { resolveAssignee } from './jira-assignee.js'
 import { createJiraClient, type JiraClient } from './jira-client.js'
 import { findIssueByLabel, idempotencyLabel } from './jira-idempotency.js'
@@ -52,6 +58,42 @@ export function createJiraOutput(integration: JiraIntegration, options: JiraOutp
       }
       return { externalId: created.key }
     },
+    preview(ctx, batch) {
+      return previewIssue(ctx, batch, integration)
+    },
+  }
+}
+
+/**
+ * The create call as far as it can be known without Jira: the assignee lookup, `unknowns` and the
+ * sprint need Jira's answers, so they are left out; without them the body is the one `send` posts.
+ */
+function previewIssue(ctx: PreviewContext, batch: DeliveryBatch, integration: JiraIntegration): MessagePreview {
+  const text = issueText(ctx, batch, integration.apiVersion)
+  // The renderers measure an ADF description by its serialized JSON, so the preview does too.
+  const description = typeof text.description === 'string' ? text.description : JSON.stringify(text.description)
+  return {
+    format: integration.apiVersion === 3 ? 'Jira issue, Atlassian Document Format (REST API v3)' : 'Jira issue, wiki markup (REST API v2)',
+    parts: [charactersPart('summary', text.summary, TARGET_LIMITS.jira.summary), charactersPart('description', description, TARGET_LIMITS.jira.description)],
+    body: JSON.stringify({ fields: plainFields(integration, text, idempotencyLabel(batch.key)) }),
+  }
+}
+
+/** The summary and description of a batch in the format of the configured API version. */
+function issueText(ctx: PreviewContext, batch: DeliveryBatch, apiVersion: 2 | 3): JiraWikiIssue | JiraAdfIssue {
+  const reports = batch.items.map((item) => buildReport({ scan: item.scan, diff: item.diff }, { aquaServer: ctx.aquaServer, aggregated: batch.aggregated }))
+  return apiVersion === 3 ? renderJiraAdf(reports) : renderJiraWiki(reports)
+}
+
+/** The fields that need nothing from Jira, in the order the create call sends them. */
+function plainFields(integration: JiraIntegration, text: JiraWikiIssue | JiraAdfIssue, label: string): Record<string, unknown> {
+  return {
+    project: { key: integration.projectKey },
+    issuetype: { name: integration.issueType },
+    summary: text.summary,
+    description: text.description,
+    priority: { name: integration.priority },
+    labels: [...new Set([...integration.labels, label])],
   }
 }
 
@@ -65,17 +107,11 @@ interface Parts {
 /** The `fields` of the create call, in Jira's documented shapes. */
 async function issueFields(ctx: DeliveryContext, batch: DeliveryBatch, label: string, parts: Parts): Promise<Record<string, unknown>> {
   const { integration, client } = parts
-  const reports = batch.items.map((item) => buildReport({ scan: item.scan, diff: item.diff }, { aquaServer: ctx.aquaServer, aggregated: batch.aggregated }))
-  const text = client.apiVersion === 3 ? renderJiraAdf(reports) : renderJiraWiki(reports)
+  const text = issueText(ctx, batch, client.apiVersion)
   const custom = await customFields(ctx, parts)
   const assignee = await resolveAssignee(ctx, client, integration, batch)
   return {
-    project: { key: integration.projectKey },
-    issuetype: { name: integration.issueType },
-    summary: text.summary,
-    description: text.description,
-    priority: { name: integration.priority },
-    labels: [...new Set([...integration.labels, label])],
+    ...plainFields(integration, text, label),
     ...(assignee ? { assignee } : {}),
     ...custom,
   }

@@ -1,5 +1,6 @@
-import { buildReport, type Output, type ServiceNowIntegration } from '@postee/shared'
-import { buildRecord, correlationId } from './servicenow-record.js'
+import { buildReport, type DeliveryBatch, type Output, type PreviewContext, type ServiceNowIntegration } from '@postee/shared'
+import { charactersPart } from '../preview-parts.js'
+import { FIELD_LIMITS, buildRecord, correlationId, type ServiceNowRecord } from './servicenow-record.js'
 import { tableApi } from './table-api.js'
 
 /**
@@ -22,10 +23,27 @@ export function createServiceNowOutput(integration: ServiceNowIntegration): Outp
     async send(ctx, batch) {
       const existing = await api.find(ctx, correlationId(batch.key))
       if (existing !== undefined) return { externalId: existing }
-      const reports = batch.items.map((item) => buildReport(item, { aquaServer: ctx.aquaServer, aggregated: batch.aggregated }))
-      const record = buildRecord(reports, batch.key)
-      const created = await api.create(ctx, record)
+      const created = await api.create(ctx, recordOf(ctx, batch))
       return created === undefined ? {} : { externalId: created }
     },
+    preview(ctx, batch) {
+      const record = recordOf(ctx, batch)
+      return {
+        format: `Table API record (table ${integration.table})`,
+        parts: [
+          charactersPart('short_description', record.short_description, FIELD_LIMITS.shortDescription),
+          charactersPart('description', record.description, FIELD_LIMITS.description),
+          // Left out of the record when even the shortest HTML report would not fit: size 0.
+          charactersPart('work_notes', record.work_notes ?? '', FIELD_LIMITS.workNotes),
+        ],
+        body: JSON.stringify(record),
+      }
+    },
   }
+}
+
+/** The record of a batch: what `send` creates and `preview` measures. */
+function recordOf(ctx: PreviewContext, batch: DeliveryBatch): ServiceNowRecord {
+  const reports = batch.items.map((item) => buildReport(item, { aquaServer: ctx.aquaServer, aggregated: batch.aggregated }))
+  return buildRecord(reports, batch.key)
 }

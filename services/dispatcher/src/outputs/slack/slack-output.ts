@@ -1,5 +1,19 @@
-import { DeliveryError, buildReport, redactSecrets, renderSlack, type Output, type SlackIntegration } from '@postee/shared'
+import {
+  DEFAULT_SLACK_CHARS,
+  DeliveryError,
+  TARGET_LIMITS,
+  buildReport,
+  redactSecrets,
+  renderSlack,
+  slackTextLength,
+  type DeliveryBatch,
+  type Output,
+  type PreviewContext,
+  type SlackIntegration,
+  type SlackMessage,
+} from '@postee/shared'
 import { callTarget } from '../http.js'
+import { bytesPart } from '../preview-parts.js'
 
 /**
  * What a Slack incoming webhook answers, and what to do about each error (the body of an error is
@@ -42,12 +56,11 @@ export function createSlackOutput(integration: SlackIntegration): Output {
     kind: 'slack',
     name: integration.name,
     async send(ctx, batch) {
-      const reports = batch.items.map((item) => buildReport(item, { aquaServer: ctx.aquaServer, aggregated: batch.aggregated }))
       const response = await callTarget(ctx, {
         method: 'POST',
         url: integration.url.reveal(),
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(renderSlack(reports)),
+        body: JSON.stringify(slackMessage(ctx, batch)),
         tlsVerify: integration.tlsVerify,
         secrets: [integration.url],
       }).catch((error: unknown) => {
@@ -56,7 +69,25 @@ export function createSlackOutput(integration: SlackIntegration): Output {
       if (response.body.trim() !== SUCCESS_BODY) throw notOk(response.statusCode, redactSecrets(response.body, [integration.url]))
       return {}
     },
+    preview(ctx, batch) {
+      const message = slackMessage(ctx, batch)
+      const body = JSON.stringify(message)
+      return {
+        format: 'Block Kit message with a text fallback',
+        parts: [
+          { name: 'blocks', size: message.blocks.length, limit: TARGET_LIMITS.slack.blocks, unit: 'blocks' },
+          { name: 'text', size: slackTextLength(message), limit: DEFAULT_SLACK_CHARS, unit: 'characters' },
+          bytesPart('body', body, undefined),
+        ],
+        body,
+      }
+    },
   }
+}
+
+/** The message of a batch: what `send` posts and `preview` measures. */
+function slackMessage(ctx: PreviewContext, batch: DeliveryBatch): SlackMessage {
+  return renderSlack(batch.items.map((item) => buildReport(item, { aquaServer: ctx.aquaServer, aggregated: batch.aggregated })))
 }
 
 // Adds what to do to a failure whose text holds one of Slack's error codes.

@@ -1,5 +1,6 @@
-import { buildReport, renderSplunkEvent, type DeliveryBatch, type DeliveryContext, type Output, type SplunkEventBody, type SplunkIntegration } from '@postee/shared'
+import { buildReport, renderSplunkEvent, type DeliveryBatch, type Output, type PreviewContext, type SplunkEventBody, type SplunkIntegration } from '@postee/shared'
 import { callTarget } from '../http.js'
+import { bytesPart } from '../preview-parts.js'
 import { checkHecSuccess, explainHecError } from './hec-response.js'
 
 /**
@@ -35,6 +36,10 @@ export function createSplunkOutput(integration: SplunkIntegration): Output {
       // With indexer acknowledgement the ackId names this event in HEC's ack endpoint.
       return answer.ackId === undefined ? {} : { externalId: String(answer.ackId) }
     },
+    preview(ctx, batch) {
+      const body = JSON.stringify(eventBody(ctx, batch, integration))
+      return { format: 'HEC event (JSON)', parts: [bytesPart('body', body, integration.sizeLimit)], body }
+    },
   }
 }
 
@@ -52,7 +57,8 @@ export function eventEndpoint(configured: string): string {
   return url.toString()
 }
 
-function eventBody(ctx: DeliveryContext, batch: DeliveryBatch, integration: SplunkIntegration): SplunkEventBody {
+// The event of a batch: what `send` posts and `preview` measures.
+function eventBody(ctx: PreviewContext, batch: DeliveryBatch, integration: SplunkIntegration): SplunkEventBody {
   const reports = batch.items.map((item) => buildReport(item, { aquaServer: ctx.aquaServer, aggregated: batch.aggregated }))
   const options = { sizeLimit: integration.sizeLimit, index: integration.index, source: integration.source, sourcetype: integration.sourcetype }
   if (!(batch.aggregated && reports.length === 1)) return renderSplunkEvent(reports, options)

@@ -1,6 +1,18 @@
-import { DeliveryError, buildReport, classifyHttpStatus, redactSecrets, renderTeams, type Output, type TeamsIntegration } from '@postee/shared'
+import {
+  DeliveryError,
+  TARGET_LIMITS,
+  buildReport,
+  classifyHttpStatus,
+  redactSecrets,
+  renderTeams,
+  type DeliveryBatch,
+  type Output,
+  type PreviewContext,
+  type TeamsIntegration,
+} from '@postee/shared'
 import type { Response } from 'got'
 import { callTarget } from '../http.js'
+import { bytesPart } from '../preview-parts.js'
 
 /**
  * What to do about the errors the two Teams endpoints are known to answer.
@@ -43,12 +55,11 @@ export function createTeamsOutput(integration: TeamsIntegration): Output {
     kind: 'teams',
     name: integration.name,
     async send(ctx, batch) {
-      const reports = batch.items.map((item) => buildReport(item, { aquaServer: ctx.aquaServer, aggregated: batch.aggregated }))
       const response = await callTarget(ctx, {
         method: 'POST',
         url: integration.url.reveal(),
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(renderTeams(reports, { format: integration.format })),
+        body: teamsBody(ctx, batch, integration),
         tlsVerify: integration.tlsVerify,
         secrets: [integration.url],
       }).catch((error: unknown) => {
@@ -57,7 +68,18 @@ export function createTeamsOutput(integration: TeamsIntegration): Output {
       if (integration.format === 'legacy') checkConnectorAnswer(response, integration)
       return {}
     },
+    preview(ctx, batch) {
+      const body = teamsBody(ctx, batch, integration)
+      const format = integration.format === 'adaptive' ? 'Adaptive Card (Workflows)' : 'MessageCard (legacy connector)'
+      return { format, parts: [bytesPart('body', body, TARGET_LIMITS.teamsBytes)], body }
+    },
   }
+}
+
+/** The JSON body of a batch in the configured format: what `send` posts and `preview` measures. */
+function teamsBody(ctx: PreviewContext, batch: DeliveryBatch, integration: TeamsIntegration): string {
+  const reports = batch.items.map((item) => buildReport(item, { aquaServer: ctx.aquaServer, aggregated: batch.aggregated }))
+  return JSON.stringify(renderTeams(reports, { format: integration.format }))
 }
 
 function checkConnectorAnswer(response: Response<string>, integration: TeamsIntegration): void {

@@ -1,5 +1,6 @@
-import type { Output, WebhookIntegration } from '@postee/shared'
+import type { DeliveryBatch, Output, WebhookIntegration } from '@postee/shared'
 import { callTarget } from '../http.js'
+import { bytesPart } from '../preview-parts.js'
 
 /**
  * The generic webhook: the original payload, unchanged, as JSON; an aggregated batch is the JSON
@@ -11,16 +12,24 @@ export function createWebhookOutput(integration: WebhookIntegration): Output {
     kind: 'webhook',
     name: integration.name,
     async send(ctx, batch) {
-      const body = batch.aggregated ? `[${batch.items.map((item) => item.rawBody).join(',')}]` : batch.items[0]!.rawBody
       await callTarget(ctx, {
         method: 'POST',
         url: integration.url.reveal(),
         headers: { 'content-type': 'application/json', 'x-postee-delivery': batch.key },
-        body,
+        body: webhookBody(batch),
         tlsVerify: integration.tlsVerify,
         secrets: [integration.url],
       })
       return {}
     },
+    preview(_ctx, batch) {
+      const body = webhookBody(batch)
+      // A generic receiver states no limit; only the ingest limit bounds what came in.
+      return { format: batch.aggregated ? 'JSON array of the original payloads' : 'the original payload (JSON)', parts: [bytesPart('body', body, undefined)], body }
+    },
   }
+}
+
+function webhookBody(batch: DeliveryBatch): string {
+  return batch.aggregated ? `[${batch.items.map((item) => item.rawBody).join(',')}]` : batch.items[0]!.rawBody
 }
