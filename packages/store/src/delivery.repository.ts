@@ -1,5 +1,8 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
+import type { Workload } from '@postee/shared'
 import type { Database, DeliveriesTable, DeliveryStatus } from './database.js'
+import type { ScanForDelivery } from './scan-query.repository.js'
+import type { StoredDiff } from './scan.repository.js'
 
 /** A delivery row as the API shows it. */
 export interface DeliveryView {
@@ -85,11 +88,7 @@ export async function claimDelivery(db: Kysely<Database>, id: string): Promise<D
 
 /** Records a successful send; the deliveries a batch carried are sent with it. */
 export async function markSent(db: Kysely<Database>, id: string, externalId: string | undefined): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const sent = { status: 'sent' as const, external_id: externalId ?? null, last_error: null, sent_at: sql<Date>`now()`, updated_at: sql<Date>`now()` }
-    await trx.updateTable('deliveries').set(sent).where('id', '=', id).execute()
-    await trx.updateTable('deliveries').set(sent).where('batch_id', '=', id).execute()
-  })
+  await markSentMany(db, [{ id, externalId }])
 }
 
 /** Records a failed attempt: `pending` when another attempt follows, else `failed` or `dead`. */
@@ -167,4 +166,63 @@ export async function markForReplay(db: Kysely<Database>, selector: ReplaySelect
 export async function listBatchMembers(db: Kysely<Database>, batchId: string): Promise<DeliveryView[]> {
   const rows = await db.selectFrom('deliveries').selectAll().where('batch_id', '=', batchId).orderBy('created_at').orderBy('id').execute()
   return rows.map(toView)
+}
+
+/** A claimed delivery and, for a single-scan delivery, what its message is built from. */
+export interface ClaimedDelivery {
+  readonly delivery: DeliveryView
+  /** Undefined for an aggregation batch (its members are read separately) or a scan removed by retention. */
+  readonly scan: ScanForDelivery | undefined
+}
+
+interface ClaimRow extends Selectable<DeliveriesTable> {
+  source: string | null
+  outcome: 'new' | 'changed' | 'unchanged' | null
+  raw_body: string | null
+  diff: unknown
+  received_at: Date | null
+  workloads: unknown
+}
+
+/**
+ * Claims several deliveries in one statement (see `claimDelivery`) and returns, with each, the scan
+ * its message is built from: one round trip for a whole group of jobs. Ids that are not claimable
+ * (final, buffered, gone) are missing from the result.
+ */
+export async function claimDeliveries(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, ClaimedDelivery>> {
+  if (ids.length === 0) return new Map()
+  const { rows } = await sql<ClaimRow>`
+    with claimed as (
+      update deliveries set status = 'sending', attempts = attempts + 1, updated_at = now()
+      where id = any(${[...ids]}::uuid[]) and status in ('pending', 'sending')
+      returning *)
+    select c.*, s.source, s.outcome, s.raw_body, s.diff, s.received_at, h.workloads
+    from claimed c
+    left join scans s on s.id = c.scan_id
+    left join scan_history h on h.registry = s.registry and h.image = s.image and h.digest = s.digest`.execute(db)
+  return new Map(
+    rows.map((row) => {
+      const scan: ScanForDelivery | undefined =
+        row.scan_id !== null && row.raw_body !== null
+          ? {
+              id: row.scan_id,
+              source: row.source!,
+              outcome: row.outcome!,
+              rawBody: row.raw_body,
+              diff: row.diff as StoredDiff | null,
+              receivedAt: row.received_at!,
+              knownWorkloads: (row.workloads ?? []) as Workload[],
+            }
+          : undefined
+      return [row.id, { delivery: toView(row), scan }]
+    }),
+  )
+}
+
+/** Records several successful sends in one statement; a batch's members are sent with it. */
+export async function markSentMany(db: Kysely<Database>, sent: readonly { readonly id: string; readonly externalId: string | undefined }[]): Promise<void> {
+  if (sent.length === 0) return
+  await sql`update deliveries d set status = 'sent', external_id = v.external_id, last_error = null, sent_at = now(), updated_at = now()
+    from unnest(${sent.map((s) => s.id)}::uuid[], ${sent.map((s) => s.externalId ?? null)}::text[]) as v(id, external_id)
+    where d.id = v.id or d.batch_id = v.id`.execute(db)
 }

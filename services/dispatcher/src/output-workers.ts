@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely'
 import { FLUSH_JOB, Secret, deliveryQueueName, type Config, type DeliveryJobData, type FlushJobData, type Integration } from '@postee/shared'
 import type { Database, DeliveryQueues, Logger } from '@postee/store'
 import { createFlushProcessor } from './aggregation/flush-processor.js'
+import { DeliveryLedger } from './ledger.js'
 import type { DispatcherMetrics } from './metrics.js'
 import { createOutput } from './outputs/registry.js'
 import { createDeliveryProcessor } from './process-delivery.js'
@@ -47,9 +48,12 @@ function fingerprintOf(integration: Integration): string {
  */
 export class OutputWorkers {
   readonly #running = new Map<string, Running>()
+  readonly #ledger: DeliveryLedger
   #config: Config | undefined
 
-  constructor(private readonly deps: OutputWorkersDependencies) {}
+  constructor(private readonly deps: OutputWorkersDependencies) {
+    this.#ledger = new DeliveryLedger(deps.db)
+  }
 
   /** The config in force. */
   get config(): Config | undefined {
@@ -109,6 +113,7 @@ export class OutputWorkers {
     const secrets = Object.values(integration).filter((value): value is Secret => value instanceof Secret)
     const deliver = createDeliveryProcessor({
       db: deps.db,
+      ledger: this.#ledger,
       integration,
       output,
       queue,

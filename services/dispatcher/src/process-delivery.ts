@@ -1,9 +1,10 @@
 import { DelayedError, type Job, type Queue } from 'bullmq'
 import type { Kysely } from 'kysely'
 import { redactSecrets, type DeliveryJobData, type DeliveryResult, type Integration, type Output, type Secret } from '@postee/shared'
-import { claimDelivery, markAttemptFailed, markSent, releaseClaim, type Database, type DeliveryView, type Logger } from '@postee/store'
+import { markAttemptFailed, releaseClaim, type ClaimedDelivery, type Database, type DeliveryView, type Logger } from '@postee/store'
 import { backoffDelay } from './backoff.js'
-import { loadBatch } from './load-batch.js'
+import type { DeliveryLedger } from './ledger.js'
+import { batchOfClaim } from './load-batch.js'
 import type { DispatcherMetrics } from './metrics.js'
 import { asDeliveryError, bullErrorFor, planFailure, type FailurePlan } from './to-bull-error.js'
 
@@ -13,6 +14,8 @@ const LEDGER_RETRY_MS = 5_000
 /** Everything one output's worker needs to process its jobs. */
 export interface DeliveryProcessorDependencies {
   readonly db: Kysely<Database>
+  /** Claims and records sends in group commits shared by every output of the process. */
+  readonly ledger: DeliveryLedger
   readonly integration: Integration
   readonly output: Output
   /** The output's own queue, to pause it on a 429. */
@@ -37,18 +40,19 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDependencies) {
       await job.moveToDelayed(Date.now() + ms, token)
       throw new DelayedError()
     }
-    let delivery: DeliveryView | undefined
+    let claimed: ClaimedDelivery | undefined
     try {
-      delivery = await claimDelivery(deps.db, job.data.deliveryId)
+      claimed = await deps.ledger.claim(job.data.deliveryId)
     } catch (error) {
       log.warn({ err: (error as Error).message }, 'ledger unavailable; the delivery waits')
       return later(LEDGER_RETRY_MS)
     }
-    if (!delivery) {
+    if (!claimed) {
       log.debug('delivery is not pending (already final, buffered or gone): nothing to do')
       return
     }
-    const outcome = await attempt(deps, delivery)
+    const delivery = claimed.delivery
+    const outcome = await attempt(deps, claimed)
     try {
       await record(deps, job, token, delivery, outcome, log)
     } catch (error) {
@@ -61,11 +65,11 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDependencies) {
 
 type AttemptOutcome = { readonly ok: true; readonly result: DeliveryResult; readonly receivedAt: Date } | { readonly ok: false; readonly error: unknown }
 
-async function attempt(deps: DeliveryProcessorDependencies, delivery: DeliveryView): Promise<AttemptOutcome> {
+async function attempt(deps: DeliveryProcessorDependencies, claimed: ClaimedDelivery): Promise<AttemptOutcome> {
   const { timeoutMs } = deps.integration.delivery
   const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), deps.shutdown])
   try {
-    const batch = await loadBatch(deps.db, delivery)
+    const batch = await batchOfClaim(deps.db, claimed)
     const result = await deps.output.send({ signal, timeoutMs, aquaServer: deps.aquaServer() }, batch)
     return { ok: true, result, receivedAt: batch.items[0]!.receivedAt }
   } catch (error) {
@@ -83,7 +87,7 @@ async function record(
 ): Promise<void> {
   const output = deps.integration.name
   if (outcome.ok) {
-    await markSent(deps.db, delivery.id, outcome.result.externalId)
+    await deps.ledger.sent(delivery.id, outcome.result.externalId)
     deps.metrics.deliveries.inc({ output, status: 'sent' })
     deps.metrics.latency.observe({ output }, (Date.now() - outcome.receivedAt.getTime()) / 1000)
     log.info({ attempts: delivery.attempts, externalId: outcome.result.externalId }, 'delivered')
