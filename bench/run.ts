@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { fixturePath } from '@postee/testkit'
 import { closedLoop, nowMs, percentile } from './load.js'
-import { PORTS, dropPrefix, freshDatabase, startServices, startSink } from './services.js'
+import { PORTS, dropPrefix, freshDatabase, machineBusyMs, processCpuMs, startServices, startSink } from './services.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -88,6 +88,8 @@ interface Row {
   readonly ingestRss: number
   readonly dispatcherRss: number
   readonly errors: number
+  /** CPU ms per scan while the scenario ran: each service, the harness (load + sink), and the rest (Postgres, Redis, kernel). */
+  readonly cpu: { readonly ingest: number; readonly dispatcher: number; readonly harness: number; readonly rest: number }
 }
 
 async function run(scenario: Scenario, sink: Awaited<ReturnType<typeof startSink>>): Promise<Row> {
@@ -102,6 +104,7 @@ async function run(scenario: Scenario, sink: Awaited<ReturnType<typeof startSink
     await closedLoop(`http://127.0.0.1:${PORTS.ingest}/scan`, bodies({ ...scenario, count: 200 }, `warm${runId}`), CONCURRENCY)
     await new Promise((resolve) => setTimeout(resolve, 1_000))
     sink.reset()
+    const cpuBefore = { ingest: services.ingest.cpuMs(), dispatcher: services.dispatcher?.cpuMs() ?? 0, harness: processCpuMs(process.pid) + processCpuMs(sink.pid), machine: machineBusyMs() }
     const started = nowMs()
     const answers = await closedLoop(`http://127.0.0.1:${PORTS.ingest}/scan`, load, CONCURRENCY)
     const acked = nowMs()
@@ -120,6 +123,13 @@ async function run(scenario: Scenario, sink: Awaited<ReturnType<typeof startSink
       }
     }
     const ours = [...sentAt].filter(([id]) => arrivals.has(id)).map(([id, sent]) => [sent, arrivals.get(id)!] as const)
+    const spent = {
+      ingest: services.ingest.cpuMs() - cpuBefore.ingest,
+      dispatcher: (services.dispatcher?.cpuMs() ?? 0) - cpuBefore.dispatcher,
+      harness: processCpuMs(process.pid) + processCpuMs(sink.pid) - cpuBefore.harness,
+      machine: machineBusyMs() - cpuBefore.machine,
+    }
+    const perScan = (ms: number) => ms / answers.length
     const lastArrival = Math.max(...ours.map(([, arrived]) => arrived))
     return {
       scenario,
@@ -132,6 +142,12 @@ async function run(scenario: Scenario, sink: Awaited<ReturnType<typeof startSink
       ingestRss: services.ingest.peakRssMb(),
       dispatcherRss: services.dispatcher?.peakRssMb() ?? Number.NaN,
       errors: answers.filter((a) => a.status !== 202).length,
+      cpu: {
+        ingest: perScan(spent.ingest),
+        dispatcher: perScan(spent.dispatcher),
+        harness: perScan(spent.harness),
+        rest: perScan(spent.machine - spent.ingest - spent.dispatcher - spent.harness),
+      },
     }
   } finally {
     await services.stop()
@@ -145,13 +161,13 @@ const ms = (values: readonly number[]) => [50, 95, 99].map((p) => fmt(percentile
 
 function table(rows: readonly Row[]): string {
   const lines = [
-    `| scenario | scans | acks/s | ack p50 / p95 / p99 ms | delivered | deliveries/s | scan→delivery p50 / p95 / p99 ms | peak RSS ingest / dispatcher MB | errors |`,
-    `|---|---|---|---|---|---|---|---|---|`,
+    `| scenario | scans | acks/s | ack p50 / p95 / p99 ms | delivered | deliveries/s | scan→delivery p50 / p95 / p99 ms | peak RSS ingest / dispatcher MB | CPU ms per scan: ingest / dispatcher / Postgres+Redis+kernel / harness | errors |`,
+    `|---|---|---|---|---|---|---|---|---|---|`,
   ]
   for (const r of rows) {
     const delivered = r.scenario.dispatcher ? `${r.delivered}/${r.expected}` : '–'
     lines.push(
-      `| ${r.scenario.name} | ${r.ack.length} | ${fmt(r.acksPerSecond)} | ${ms(r.ack)} | ${delivered} | ${r.scenario.dispatcher ? fmt(r.deliveriesPerSecond) : '–'} | ${r.scenario.dispatcher ? ms(r.e2e) : '–'} | ${fmt(r.ingestRss)} / ${fmt(r.dispatcherRss)} | ${r.errors} |`,
+      `| ${r.scenario.name} | ${r.ack.length} | ${fmt(r.acksPerSecond)} | ${ms(r.ack)} | ${delivered} | ${r.scenario.dispatcher ? fmt(r.deliveriesPerSecond) : '–'} | ${r.scenario.dispatcher ? ms(r.e2e) : '–'} | ${fmt(r.ingestRss)} / ${fmt(r.dispatcherRss)} | ${fmt(r.cpu.ingest, 2)} / ${fmt(r.cpu.dispatcher, 2)} / ${fmt(r.cpu.rest, 2)} / ${fmt(r.cpu.harness, 2)} | ${r.errors} |`,
     )
   }
   return lines.join('\n')

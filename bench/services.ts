@@ -14,7 +14,26 @@ export interface Service {
   readonly child: ChildProcess
   /** VmHWM: the peak resident set size so far, in MB (Linux). */
   peakRssMb(): number
+  /** CPU time (user + system) used so far, in ms (Linux). */
+  cpuMs(): number
   stop(): Promise<void>
+}
+
+const TICK_MS = 10 // USER_HZ is 100 on Linux
+
+/** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat. */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS
+}
+
+/** CPU time the whole machine spent busy (everything but idle and iowait), in ms, from /proc/stat. */
+export function machineBusyMs(): number {
+  const [, ...times] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/)
+  const values = times.map(Number)
+  const total = values.reduce((a, b) => a + b, 0)
+  return (total - values[3]! - values[4]!) * TICK_MS
 }
 
 // POSTEE_BENCH_PROFILE=<dir> writes a V8 CPU profile of each service there when it stops.
@@ -24,6 +43,7 @@ function start(entry: string, env: Record<string, string>): Service {
   const child = spawn(process.execPath, [...PROFILE, join(ROOT, entry)], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
   return {
     child,
+    cpuMs: () => processCpuMs(child.pid!),
     peakRssMb: () => {
       const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
       return match ? Number(match[1]) / 1024 : Number.NaN
@@ -86,11 +106,12 @@ export async function dropPrefix(redisUrl: string, prefix: string): Promise<void
 }
 
 /** The HTTP sink, in a process of its own so it does not share the load generator's event loop. */
-export async function startSink(): Promise<{ url: string; arrivals: () => Promise<Map<string, number>>; reset: () => void; stop: () => void }> {
+export async function startSink(): Promise<{ url: string; pid: number; arrivals: () => Promise<Map<string, number>>; reset: () => void; stop: () => void }> {
   const child = fork(join(ROOT, 'bench/sink.mjs'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)))
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     arrivals: () =>
       new Promise((resolve) => {
         child.once('message', (m: { arrivals: [string, number][] }) => resolve(new Map(m.arrivals)))

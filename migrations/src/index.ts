@@ -3,12 +3,14 @@ import { Migrator, type Migration, type MigrationProvider, type MigrationResultS
 import pg from 'pg'
 import * as initialSchema from './migrations/2026-11-26T19-00-00_initial-schema.js'
 import * as aggregation from './migrations/2026-11-26T20-00-00_aggregation.js'
+import * as compressedBodies from './migrations/2026-11-26T21-00-00_compressed-bodies.js'
 
 // Listed by hand rather than read from a folder, so the compiled package runs with plain node and
 // a missing file is a build error instead of a silently skipped migration.
 const migrations: Record<string, Migration> = {
   '2026-11-26T19-00-00_initial-schema': initialSchema,
   '2026-11-26T20-00-00_aggregation': aggregation,
+  '2026-11-26T21-00-00_compressed-bodies': compressedBodies,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { AggregationSettings } from '@postee/shared'
 import type { Database } from './database.js'
 
@@ -27,7 +27,7 @@ function outputLock(output: string) {
  * Inside ingest's transaction, after the held deliveries are inserted: opens the window of each
  * output that has none (the first held delivery opens it) and says whether a count is reached.
  */
-export async function holdForAggregation(trx: Transaction<Database>, held: readonly HeldDelivery[]): Promise<AggregationTrigger[]> {
+export async function holdForAggregation(trx: Kysely<Database>, held: readonly HeldDelivery[]): Promise<AggregationTrigger[]> {
   const byOutput = new Map(held.map((h) => [h.output, h.aggregation]))
   const triggers: AggregationTrigger[] = []
   for (const output of [...byOutput.keys()].sort()) {

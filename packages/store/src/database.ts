@@ -36,7 +36,10 @@ export interface ScansTable {
   base_digest: string | null
   base_scan_id: string | null
   diff: ColumnType<unknown, string | null, string | null>
-  raw_body: string
+  /** Only in rows stored before bodies were compressed. */
+  raw_body: string | null
+  /** The body as received, Brotli-compressed (see body.ts). */
+  body: Buffer | null
   size_bytes: number
 }
 

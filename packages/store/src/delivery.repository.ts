@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
 import type { Workload } from '@postee/shared'
+import { unpackBody } from './body.js'
 import type { Database, DeliveriesTable, DeliveryStatus } from './database.js'
 import type { ScanForDelivery } from './scan-query.repository.js'
 import type { StoredDiff } from './scan.repository.js'
@@ -179,6 +180,7 @@ interface ClaimRow extends Selectable<DeliveriesTable> {
   source: string | null
   outcome: 'new' | 'changed' | 'unchanged' | null
   raw_body: string | null
+  body: Buffer | null
   diff: unknown
   received_at: Date | null
   workloads: unknown
@@ -196,19 +198,19 @@ export async function claimDeliveries(db: Kysely<Database>, ids: readonly string
       update deliveries set status = 'sending', attempts = attempts + 1, updated_at = now()
       where id = any(${[...ids]}::uuid[]) and status in ('pending', 'sending')
       returning *)
-    select c.*, s.source, s.outcome, s.raw_body, s.diff, s.received_at, h.workloads
+    select c.*, s.source, s.outcome, s.raw_body, s.body, s.diff, s.received_at, h.workloads
     from claimed c
     left join scans s on s.id = c.scan_id
     left join scan_history h on h.registry = s.registry and h.image = s.image and h.digest = s.digest`.execute(db)
   return new Map(
     rows.map((row) => {
       const scan: ScanForDelivery | undefined =
-        row.scan_id !== null && row.raw_body !== null
+        row.scan_id !== null && (row.body !== null || row.raw_body !== null)
           ? {
               id: row.scan_id,
               source: row.source!,
               outcome: row.outcome!,
-              rawBody: row.raw_body,
+              rawBody: unpackBody(row.body, row.raw_body),
               diff: row.diff as StoredDiff | null,
               receivedAt: row.received_at!,
               knownWorkloads: (row.workloads ?? []) as Workload[],
@@ -225,4 +227,13 @@ export async function markSentMany(db: Kysely<Database>, sent: readonly { readon
   await sql`update deliveries d set status = 'sent', external_id = v.external_id, last_error = null, sent_at = now(), updated_at = now()
     from unnest(${sent.map((s) => s.id)}::uuid[], ${sent.map((s) => s.externalId ?? null)}::text[]) as v(id, external_id)
     where d.id = v.id or d.batch_id = v.id`.execute(db)
+}
+
+/**
+ * Clears the enqueued stamp ingest sets at commit time when the enqueue then failed, so the relay
+ * queues these deliveries within seconds instead of after its long recheck.
+ */
+export async function clearEnqueued(db: Kysely<Database>, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return
+  await db.updateTable('deliveries').set({ enqueued_at: null }).where('id', 'in', ids).where('status', '=', 'pending').execute()
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Workload } from '@postee/shared'
+import { unpackBody } from './body.js'
 import type { Database } from './database.js'
 import type { StoredDiff } from './scan.repository.js'
 
@@ -63,14 +64,14 @@ export async function getScansForDelivery(db: Kysely<Database>, ids: readonly st
     .leftJoin('scan_history as h', (join) =>
       join.onRef('h.registry', '=', 's.registry').onRef('h.image', '=', 's.image').onRef('h.digest', '=', 's.digest'),
     )
-    .select(['s.id', 's.source', 's.outcome', 's.raw_body', 's.diff', 's.received_at', 'h.workloads'])
+    .select(['s.id', 's.source', 's.outcome', 's.raw_body', 's.body', 's.diff', 's.received_at', 'h.workloads'])
     .where('s.id', 'in', ids)
     .execute()
   return rows.map((row) => ({
     id: row.id,
     source: row.source,
     outcome: row.outcome,
-    rawBody: row.raw_body,
+    rawBody: unpackBody(row.body, row.raw_body),
     diff: row.diff as StoredDiff | null,
     receivedAt: row.received_at,
     knownWorkloads: (row.workloads ?? []) as Workload[],

@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely'
+import { createHash } from 'node:crypto'
+import { sql, type Kysely } from 'kysely'
 import {
   chooseBase,
   diffFindings,
@@ -13,6 +14,7 @@ import {
 } from '@postee/shared'
 import type { AggregationSettings } from '@postee/shared'
 import { holdForAggregation, type AggregationTrigger } from './aggregation.repository.js'
+import { packBody } from './body.js'
 import type { Database, DeliveryStatus } from './database.js'
 
 /** A delivery the policies planned for a scan, before it has a row. */
@@ -91,30 +93,40 @@ export async function recordScans(
   plan: (input: ScanToRecord, decision: RescanDecision) => readonly PlannedDelivery[],
 ): Promise<RecordedScan[]> {
   if (inputs.length === 0) return []
-  return db.transaction().execute(async (trx) => {
-    await lockImages(trx, inputs.map((input) => input.scan))
-    const decisions = await decideAll(trx, inputs)
-    const planned = inputs.map((input, i) => plan(input, decisions[i]!))
-    await insertScanRows(trx, inputs, decisions)
-    await writeHistory(trx, inputs, decisions)
-    const deliveries = planned.flatMap((list, i) => list.map((d) => ({ id: d.id, scan_id: inputs[i]!.id, output: d.output, kind: d.kind, status: d.status })))
-    if (deliveries.length > 0) await trx.insertInto('deliveries').values(deliveries).execute()
-    const held = planned.flat().flatMap((d) => (d.status === 'buffered' && d.aggregation ? [{ output: d.output, aggregation: d.aggregation }] : []))
-    const triggers = held.length > 0 ? await holdForAggregation(trx, held) : []
-    return inputs.map((_input, i) => {
-      const outputs = new Set(planned[i]!.map((d) => d.output))
-      return { decision: decisions[i]!, deliveries: planned[i]!, aggregation: triggers.filter((t) => outputs.has(t.output)) }
-    })
+  // Round trips, not bytes, are what a scan costs here: BEGIN and the locks go in one, the
+  // candidates in one, every write in one statement, then COMMIT.
+  return db.connection().execute(async (conn) => {
+    await sql.raw(`begin; ${lockStatement(inputs.map((input) => input.scan))}`).execute(conn)
+    try {
+      const decisions = await decideAll(conn, inputs)
+      const planned = inputs.map((input, i) => plan(input, decisions[i]!))
+      await writeAll(conn, inputs, decisions, planned)
+      const held = planned.flat().flatMap((d) => (d.status === 'buffered' && d.aggregation ? [{ output: d.output, aggregation: d.aggregation }] : []))
+      const triggers = held.length > 0 ? await holdForAggregation(conn, held) : []
+      await sql`commit`.execute(conn)
+      return inputs.map((_input, i) => {
+        const outputs = new Set(planned[i]!.map((d) => d.output))
+        return { decision: decisions[i]!, deliveries: planned[i]!, aggregation: triggers.filter((t) => outputs.has(t.output)) }
+      })
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => undefined)
+      throw error
+    }
   })
 }
 
-// PostgreSQL evaluates volatile functions of the select list after ORDER BY, so the locks are
-// taken in key order: two transactions locking overlapping sets cannot deadlock.
-async function lockImages(trx: Transaction<Database>, scans: readonly Scan[]): Promise<void> {
-  await sql`select pg_advisory_xact_lock(k) from (
-      select distinct hashtextextended(r || chr(31) || i, 0) as k
-      from unnest(${scans.map((s) => s.registry)}::text[], ${scans.map((s) => s.image)}::text[]) as t(r, i)) keys
-    order by k`.execute(trx)
+/**
+ * The advisory lock key of an image: 64 bits of SHA-256 of (registry, image), as a signed bigint
+ * literal (only digits and a sign, so it is safe to inline in the lock statement).
+ */
+export function imageLockKey(registry: string, image: string): bigint {
+  return createHash('sha256').update(registry).update('\u001f').update(image).digest().readBigInt64BE(0)
+}
+
+// Taken in ascending key order: two transactions locking overlapping sets cannot deadlock.
+function lockStatement(scans: readonly Scan[]): string {
+  const keys = [...new Set(scans.map((scan) => imageLockKey(scan.registry, scan.image)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  return keys.map((key) => `select pg_advisory_xact_lock(${key.toString()});`).join(' ')
 }
 
 function identityOf(scan: Scan): string {
@@ -123,7 +135,7 @@ function identityOf(scan: Scan): string {
 
 // A batch may hold several scans of one identity (a rescan repeated): each is decided against
 // what the earlier ones left, as if they had been committed one after the other.
-async function decideAll(trx: Transaction<Database>, inputs: readonly ScanToRecord[]): Promise<RescanDecision[]> {
+async function decideAll(trx: Kysely<Database>, inputs: readonly ScanToRecord[]): Promise<RescanDecision[]> {
   const firsts = new Map<string, Scan>()
   for (const input of inputs) if (!firsts.has(identityOf(input.scan))) firsts.set(identityOf(input.scan), input.scan)
   const loaded = await loadCandidates(trx, [...firsts.values()])
@@ -199,35 +211,16 @@ async function loadFindings(db: Kysely<Database>, historyIds: readonly number[])
   return new Map(rows.map((row) => [Number(row.id), unpackFindings(JSON.parse(row.findings) as StoredFinding[])]))
 }
 
-async function insertScanRows(trx: Transaction<Database>, inputs: readonly ScanToRecord[], decisions: readonly RescanDecision[]): Promise<void> {
-  await trx
-    .insertInto('scans')
-    .values(
-      inputs.map(({ id, scan, rawBody }, i) => {
-        const decision = decisions[i]!
-        return {
-          id,
-          source: scan.source,
-          registry: scan.registry,
-          image: scan.image,
-          digest: scan.digest,
-          outcome: decision.outcome,
-          base_digest: decision.base?.digest ?? null,
-          base_scan_id: decision.base?.scanId ?? null,
-          diff: decision.diff ? JSON.stringify(storedDiff(decision.diff)) : null,
-          raw_body: rawBody,
-          size_bytes: Buffer.byteLength(rawBody),
-        }
-      }),
-    )
-    .execute()
+interface HistoryGroup {
+  readonly scan: Scan
+  latest: ScanToRecord | undefined
+  readonly workloads: Workload[]
 }
 
-// Unchanged: the stored record stays as it was, apart from when it was last seen and by whom.
-// New or changed: the identity's row holds the last such scan's finding set from now on. Several
-// scans of one identity in a batch make one row write (a statement may touch a row only once).
-async function writeHistory(trx: Transaction<Database>, inputs: readonly ScanToRecord[], decisions: readonly RescanDecision[]): Promise<void> {
-  const groups = new Map<string, { scan: Scan; latest: ScanToRecord | undefined; workloads: Workload[] }>()
+// Several scans of one identity in a batch make one history write (a statement may touch a row
+// only once): the last new-or-changed one, with every reporter's workloads.
+function historyGroups(inputs: readonly ScanToRecord[], decisions: readonly RescanDecision[]): HistoryGroup[] {
+  const groups = new Map<string, HistoryGroup>()
   inputs.forEach((input, i) => {
     const identity = identityOf(input.scan)
     const group = groups.get(identity) ?? { scan: input.scan, latest: undefined, workloads: [] }
@@ -235,33 +228,64 @@ async function writeHistory(trx: Transaction<Database>, inputs: readonly ScanToR
     group.workloads.push(...input.scan.workloads)
     groups.set(identity, group)
   })
-  const unchanged = [...groups.values()].filter((g) => g.latest === undefined)
-  const stored = [...groups.values()].flatMap((g) => (g.latest ? [{ ...historyRow(g.latest), workloads: JSON.stringify(g.workloads) }] : []))
-  if (unchanged.length > 0) {
-    await sql`update scan_history h set last_seen = now(),
+  return [...groups.values()]
+}
+
+/**
+ * Every write of a batch in one statement: the scan records, the history (unchanged: only when
+ * last seen and by whom; new or changed: the finding set), and the delivery rows. Deliveries
+ * to queue are stamped enqueued now, since ingest queues them right after the commit; if that
+ * fails it clears the stamp, and the relay covers a crash in between.
+ */
+async function writeAll(
+  db: Kysely<Database>,
+  inputs: readonly ScanToRecord[],
+  decisions: readonly RescanDecision[],
+  planned: readonly (readonly PlannedDelivery[])[],
+): Promise<void> {
+  const scans = inputs.map(({ id, scan, rawBody }, i) => ({ id, scan, decision: decisions[i]!, body: packBody(rawBody) }))
+  const groups = historyGroups(inputs, decisions)
+  const seen = groups.filter((g) => g.latest === undefined)
+  const stored = groups.flatMap((g) => (g.latest ? [{ ...historyRow(g.latest), workloads: JSON.stringify(g.workloads) }] : []))
+  const deliveries = planned.flatMap((list, i) => list.map((d) => ({ ...d, scanId: inputs[i]!.id })))
+  const col = <T, V>(rows: readonly T[], pick: (row: T) => V) => rows.map(pick)
+  await sql`
+    with new_scans as (
+      insert into scans (id, source, registry, image, digest, outcome, base_digest, base_scan_id, diff, body, size_bytes)
+      select * from unnest(${col(scans, (s) => s.id)}::uuid[], ${col(scans, (s) => s.scan.source)}::text[],
+        ${col(scans, (s) => s.scan.registry)}::text[], ${col(scans, (s) => s.scan.image)}::text[], ${col(scans, (s) => s.scan.digest)}::text[],
+        ${col(scans, (s) => s.decision.outcome)}::text[], ${col(scans, (s) => s.decision.base?.digest ?? null)}::text[],
+        ${col(scans, (s) => s.decision.base?.scanId ?? null)}::uuid[],
+        ${col(scans, (s) => (s.decision.diff ? JSON.stringify(storedDiff(s.decision.diff)) : null))}::jsonb[],
+        ${col(scans, (s) => s.body)}::bytea[], ${col(scans, (s) => s.body.length)}::int[])
+      returning 1),
+    seen as (
+      update scan_history h set last_seen = now(),
         workloads = (select coalesce(jsonb_agg(distinct w), '[]'::jsonb) from jsonb_array_elements(h.workloads || u.workloads) w)
-      from unnest(${unchanged.map((g) => g.scan.registry)}::text[], ${unchanged.map((g) => g.scan.image)}::text[],
-        ${unchanged.map((g) => g.scan.digest)}::text[], ${unchanged.map((g) => JSON.stringify(g.workloads))}::jsonb[]) as u(registry, image, digest, workloads)
-      where h.registry = u.registry and h.image = u.image and h.digest = u.digest`.execute(trx)
-  }
-  if (stored.length === 0) return
-  await trx
-    .insertInto('scan_history')
-    .values(stored)
-    .onConflict((oc) =>
-      oc.constraint('scan_history_identity').doUpdateSet((eb) => ({
-        fingerprint: eb.ref('excluded.fingerprint'),
-        findings: eb.ref('excluded.findings'),
-        disallowed: eb.ref('excluded.disallowed'),
-        malware_count: eb.ref('excluded.malware_count'),
-        sensitive_count: eb.ref('excluded.sensitive_count'),
-        latest_scan_id: eb.ref('excluded.latest_scan_id'),
-        size_bytes: eb.ref('excluded.size_bytes'),
-        last_seen: sql`now()`,
-        workloads: sql`(select coalesce(jsonb_agg(distinct w), '[]'::jsonb) from jsonb_array_elements(scan_history.workloads || excluded.workloads) w)`,
-      })),
-    )
-    .execute()
+      from unnest(${col(seen, (g) => g.scan.registry)}::text[], ${col(seen, (g) => g.scan.image)}::text[],
+        ${col(seen, (g) => g.scan.digest)}::text[], ${col(seen, (g) => JSON.stringify(g.workloads))}::jsonb[]) as u(registry, image, digest, workloads)
+      where h.registry = u.registry and h.image = u.image and h.digest = u.digest
+      returning 1),
+    stored as (
+      insert into scan_history (registry, image, digest, fingerprint, findings, disallowed, malware_count, sensitive_count, latest_scan_id, workloads, size_bytes)
+      select * from unnest(${col(stored, (r) => r.registry)}::text[], ${col(stored, (r) => r.image)}::text[], ${col(stored, (r) => r.digest)}::text[],
+        ${col(stored, (r) => r.fingerprint)}::text[], ${col(stored, (r) => r.findings)}::text[], ${col(stored, (r) => r.disallowed)}::boolean[],
+        ${col(stored, (r) => r.malware_count)}::int[], ${col(stored, (r) => r.sensitive_count)}::int[], ${col(stored, (r) => r.latest_scan_id)}::uuid[],
+        ${col(stored, (r) => r.workloads)}::jsonb[], ${col(stored, (r) => r.size_bytes)}::int[])
+      on conflict on constraint scan_history_identity do update set
+        fingerprint = excluded.fingerprint, findings = excluded.findings, disallowed = excluded.disallowed,
+        malware_count = excluded.malware_count, sensitive_count = excluded.sensitive_count,
+        latest_scan_id = excluded.latest_scan_id, size_bytes = excluded.size_bytes, last_seen = now(),
+        workloads = (select coalesce(jsonb_agg(distinct w), '[]'::jsonb) from jsonb_array_elements(scan_history.workloads || excluded.workloads) w)
+      returning 1),
+    planned as (
+      insert into deliveries (id, scan_id, output, kind, status, enqueued_at)
+      select d.id, d.scan_id, d.output, d.kind, d.status, case when d.status = 'pending' then now() end
+      from unnest(${col(deliveries, (d) => d.id)}::uuid[], ${col(deliveries, (d) => d.scanId)}::uuid[], ${col(deliveries, (d) => d.output)}::text[],
+        ${col(deliveries, (d) => d.kind)}::text[], ${col(deliveries, (d) => d.status)}::text[]) as d(id, scan_id, output, kind, status)
+      returning 1)
+    select (select count(*) from new_scans) as scans, (select count(*) from seen) as seen,
+      (select count(*) from stored) as stored, (select count(*) from planned) as deliveries`.execute(db)
 }
 
 function historyRow({ id, scan, fingerprint }: ScanToRecord) {

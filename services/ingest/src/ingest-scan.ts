@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { GroupCommit, routeScan, scanFingerprint, windowFlushJobId, type Config, type Scan, type ScanOutcome } from '@postee/shared'
 import {
-  markEnqueued,
+  clearEnqueued,
   recordScans,
   type AggregationTrigger,
   type Database,
@@ -117,14 +117,14 @@ async function enqueueCommitted(deps: IngestDependencies, recorded: readonly Rec
   if (queued.length > 0) {
     try {
       await withTimeout(deps.queues.enqueue(queued), deps.enqueueTimeoutMs)
-      // Only saves the relay some work, so it need not hold up the answer.
-      markEnqueued(
-        deps.db,
-        queued.map((d) => d.id),
-      ).catch((error: Error) => deps.log.warn({ err: error.message }, 'could not mark deliveries enqueued'))
     } catch (error) {
       deps.metrics.enqueueFailures.inc()
       deps.log.warn({ err: (error as Error).message, deliveries: queued.length }, 'could not enqueue; the relay will enqueue the committed deliveries')
+      // The rows were stamped enqueued at commit; clearing it lets the relay take them at once.
+      await clearEnqueued(
+        deps.db,
+        queued.map((d) => d.id),
+      ).catch((clearError: Error) => deps.log.warn({ err: clearError.message }, 'could not clear the enqueued stamp; the relay rechecks later'))
     }
   }
   // Scans of one batch share their outputs' triggers: schedule each once.
