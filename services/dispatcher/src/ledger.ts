@@ -4,7 +4,7 @@ import { claimDeliveries, markSentMany, type ClaimedDelivery, type Database } fr
 
 // Jobs of every output of this process share these groups: one statement claims (or records) what
 // queued up while the previous statement ran.
-const GROUPS = { maxBatch: 128, maxConcurrent: 3 }
+const GROUPS = { maxBatch: 128, maxConcurrent: 1 }
 
 /**
  * The dispatcher's side of the delivery ledger, in group commits: many jobs in flight at once

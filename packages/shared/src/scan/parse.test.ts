@@ -34,9 +34,10 @@ describe('parseScanBody: hostile and malformed bodies', () => {
   }
 
   it('brackets and quotes inside strings do not count as nesting', () => {
-    expect(nestsDeeperThan(JSON.stringify({ a: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[', b: '\\"[[' }), 2)).to.equal(false)
-    expect(nestsDeeperThan('[[[]]]', 2)).to.equal(true)
-    expect(nestsDeeperThan('[[[]]]', 3)).to.equal(false)
+    expect(nestsDeeperThan(bytes(JSON.stringify({ a: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[', b: '\\"[[', c: 'é[ü{' })), 2)).to.equal(false)
+    expect(nestsDeeperThan(bytes('[[[]]]'), 2)).to.equal(true)
+    expect(nestsDeeperThan(bytes('[[[]]]'), 3)).to.equal(false)
+    expect(nestsDeeperThan(new Uint8Array(bytes('[["\\\\"],[[[]]]]')), 3)).to.equal(true)
   })
 
   it('any bytes: a scan or a ScanRejection, never another error (property)', () => {

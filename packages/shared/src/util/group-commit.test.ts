@@ -55,6 +55,22 @@ describe('GroupCommit', () => {
     expect(batches.some((batch) => batch.filter((item) => item.member === 'sha2').length === 2)).to.equal(true)
   })
 
+  it('stops a batch growing at maxWeight, but always runs a lone heavy item', async () => {
+    const batches: number[][] = []
+    const commit = new GroupCommit<number, number>(
+      async (items) => {
+        batches.push([...items])
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        return [...items]
+      },
+      (n) => ({ group: String(n), member: '' }),
+      { maxBatch: 10, maxConcurrent: 1, maxWeight: 10, weightOf: (n) => n },
+    )
+    await Promise.all([1, 4, 4, 4, 20, 1].map((n) => commit.submit(n)))
+    // Items of other groups may fill the room a heavier one left.
+    expect(batches).to.deep.equal([[1], [4, 4, 1], [4], [20]])
+  })
+
   it('rejects every item of a failed batch, and goes on with the next', async () => {
     const { commit } = recorder(5, (items) => items.some((item) => item.n === 2))
     const outcomes = await Promise.allSettled([1, 2, 3].map((n) => commit.submit({ group: `g${n}`, member: '', n })))

@@ -31,7 +31,13 @@ export class GroupCommit<I, R> {
   constructor(
     private readonly run: (items: readonly I[]) => Promise<readonly R[]>,
     private readonly keyOf: (item: I) => BatchKey,
-    private readonly options: { readonly maxBatch: number; readonly maxConcurrent: number },
+    private readonly options: {
+      readonly maxBatch: number
+      readonly maxConcurrent: number
+      /** With `weightOf`: a batch stops growing once its items weigh this much (a lone item always runs). */
+      readonly maxWeight?: number
+      readonly weightOf?: (item: I) => number
+    },
   ) {}
 
   /** Queues one item; resolves with its result once its batch has run. */
@@ -71,12 +77,16 @@ export class GroupCommit<I, R> {
     const members = new Map<string, string>()
     const blocked = new Set<string>()
     const rest: Entry<I, R>[] = []
+    const { maxWeight = Infinity, weightOf = () => 0 } = this.options
+    let weight = 0
     for (const entry of this.#queue) {
       const { group, member } = entry.key
       const taken = members.get(group)
-      const fits = batch.length < this.options.maxBatch && !this.#busyKeys.has(group) && !blocked.has(group) && (taken === undefined || taken === member)
+      const heavy = batch.length > 0 && weight + weightOf(entry.item) > maxWeight
+      const fits = batch.length < this.options.maxBatch && !heavy && !this.#busyKeys.has(group) && !blocked.has(group) && (taken === undefined || taken === member)
       if (fits) {
         members.set(group, member)
+        weight += weightOf(entry.item)
         batch.push(entry)
       } else {
         // A later item of a group that had to wait must not overtake it.
