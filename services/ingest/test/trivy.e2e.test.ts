@@ -25,10 +25,16 @@ function reportFromWorkload(i: number): string {
 describe('Trivy and Trivy Operator inputs end to end (processes, Postgres, Redis)', function () {
   this.timeout(60_000)
   let fake: HttpFake
+  let slack: HttpFake
   let stack: Stack
 
   before(async () => {
     fake = await new HttpFake(() => ({ status: 200 })).start()
+    // A Slack incoming webhook: JSON with blocks and a text fallback, answered `ok`.
+    slack = await new HttpFake((request) => {
+      const message = JSON.parse(request.body) as { text?: unknown; blocks?: unknown[] }
+      return typeof message.text === 'string' && Array.isArray(message.blocks) && message.blocks.length <= 50 ? { status: 200, body: 'ok' } : { status: 400, body: 'invalid_blocks' }
+    }).start()
     const hook = (name: string, policy: string) => `- name: ${name}\n  type: webhook\n  enable: true\n  url: ${fake.url}/${name}\n  ${policy}\n`
     stack = await startStack({
       config: [
@@ -37,12 +43,14 @@ describe('Trivy and Trivy Operator inputs end to end (processes, Postgres, Redis
         hook('critical', 'Policy-Min-Vulnerability: critical'),
         hook('needs-compliance', 'Policy-Non-Compliant: true'),
         hook('fixable', 'Policy-Only-Fix-Available: true'),
+        `- name: chat\n  type: slack\n  enable: true\n  url: ${slack.url}/services/T0/B0/x\n  Policy-Image-Name: nginx\n`,
       ].join(''),
     })
   })
   after(async () => {
     await stack?.stop()
     await fake?.stop()
+    await slack?.stop()
   })
 
   it('routes a `trivy image --format json` report by the same policies, gzipped too, and diffs a rescan', async () => {
@@ -81,7 +89,7 @@ describe('Trivy and Trivy Operator inputs end to end (processes, Postgres, Redis
     expect(answers.map((a) => a.json.outcome)).to.deep.equal(['new', ...Array(9).fill('unchanged')])
     const deliveries = answers.flatMap((a) => a.json.deliveries.map((d: any) => d.output)).sort()
     // nginx:1.16 from docker.io: not alpine; the operator reports no compliance; one finding has a fix.
-    expect(deliveries).to.deep.equal(['critical', 'docker-hub', 'fixable'])
+    expect(deliveries).to.deep.equal(['chat', 'critical', 'docker-hub', 'fixable'])
     const scan = (await (await fetch(`${url}/api/scans/${answers[9]!.json.id}`)).json()) as any
     expect(scan.source).to.equal('trivy-operator')
     expect(scan.workloads.map((w: any) => `${w.namespace}/${w.name}`).sort()).to.deep.equal(
@@ -92,5 +100,13 @@ describe('Trivy and Trivy Operator inputs end to end (processes, Postgres, Redis
     for (let waited = 0; ours().length < 3 && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100))
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect(ours()).to.have.length(3)
+    // Slack got one message for the image: its Trivy findings with advisory links, and the workloads.
+    const [message] = await slack.waitForRequests(1)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(slack.requests).to.have.length(1)
+    const text = message!.body
+    expect(text).to.include('nginx:1.16 vulnerability scan report')
+    expect(text).to.match(/CVE-\d{4}-\d+/)
+    expect(text).to.include('team-1')
   })
 })
