@@ -50,8 +50,9 @@ const ENQUEUE_BATCH = { maxBatch: 512, maxConcurrent: 1 }
  * and the relay enqueues them later.
  */
 export function createScanIngestor(deps: IngestDependencies): IngestScan {
-  const commits = new GroupCommit<ScanToRecord, RecordedScan>(
-    (inputs) => recordScans(deps.db, inputs, (input, decision) => planDeliveries(deps, input, decision.outcome)),
+  const record = (inputs: readonly ScanToRecord[]) => recordScans(deps.db, inputs, (input, decision) => planDeliveries(deps, input, decision.outcome))
+  const commits = new GroupCommit<ScanToRecord, RecordedScan | { readonly failed: unknown }>(
+    (inputs) => recordIsolated(record, inputs),
     (input) => ({ group: `${input.scan.registry}\u001f${input.scan.image}`, member: input.scan.digest }),
     COMMIT_BATCH,
   )
@@ -63,12 +64,32 @@ export function createScanIngestor(deps: IngestDependencies): IngestScan {
   )
   return async (scan, rawBody) => {
     const id = randomUUID()
-    const recorded = await commits.submit({ id, scan, rawBody, fingerprint: scanFingerprint(scan) })
+    const result = await commits.submit({ id, scan, rawBody, fingerprint: scanFingerprint(scan) })
+    if ('failed' in result) throw result.failed
+    const recorded = result
     const { outcome } = recorded.decision
     deps.metrics.scansReceived.inc({ outcome })
     deps.log.info({ scan: id, image: scan.image, registry: scan.registry, outcome, deliveries: recorded.deliveries.length }, 'scan stored')
     await enqueues.submit(recorded)
     return { id, outcome, deliveries: recorded.deliveries.map((d) => ({ id: d.id, output: d.output, status: d.status })) }
+  }
+}
+
+/**
+ * Records a batch; if it fails, records its scans one by one, so a scan Postgres refuses fails
+ * alone and the others of its batch still commit (a database that is down fails them all).
+ */
+export async function recordIsolated(
+  record: (inputs: readonly ScanToRecord[]) => Promise<RecordedScan[]>,
+  inputs: readonly ScanToRecord[],
+): Promise<(RecordedScan | { readonly failed: unknown })[]> {
+  try {
+    return await record(inputs)
+  } catch (error) {
+    if (inputs.length === 1) return [{ failed: error }]
+    const results: (RecordedScan | { readonly failed: unknown })[] = []
+    for (const input of inputs) results.push(await record([input]).then(([recorded]) => recorded!, (failed: unknown) => ({ failed })))
+    return results
   }
 }
 

@@ -22,6 +22,7 @@ describe('parseScanBody: hostile and malformed bodies', () => {
     ['nesting past the limit', bytes(`{"image":"x","registry":"r","deep":${'['.repeat(MAX_NESTING)}${']'.repeat(MAX_NESTING)}}`), 400, /deeper than 64 levels/],
     ['a 20 MB bracket bomb', bytes('['.repeat(10_000_000)), 400, /deeper than 64 levels/],
     ['too many resources', bytes(JSON.stringify({ image: 'x', registry: 'r', resources: Array(MAX_LIST_ITEMS + 1).fill({}) })), 413, /holds more than 100000 items/],
+    ['a NUL character escaped in a field', bytes('{"image":"x\\u0000","registry":"r"}'), 400, /NUL character/],
     ['a number where the image goes', bytes('{"image":1,"registry":"r"}'), 400, /`image` is invalid/],
     ['an unknown forced source', bytes('{"image":"x","registry":"r"}'), 400, /unknown source "grype"; accepted sources: aqua, trivy, trivy-operator/],
   ]
@@ -32,6 +33,11 @@ describe('parseScanBody: hostile and malformed bodies', () => {
       expect(error.message).to.match(message)
     })
   }
+
+  it('an escaped backslash before u0000 is text, not a NUL', () => {
+    const { scan } = parseScanBody(bytes('{"image":"x\\\\u0000","registry":"r"}'))
+    expect(scan.image).to.equal('x\\u0000')
+  })
 
   it('brackets and quotes inside strings do not count as nesting', () => {
     expect(nestsDeeperThan(bytes(JSON.stringify({ a: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[', b: '\\"[[', c: 'é[ü{' })), 2)).to.equal(false)

@@ -36,6 +36,8 @@ export const ACCEPTED_SOURCES: readonly ScanSource[] = PARSERS.map((parser) => p
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
+const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/
+
 /** The deepest nesting of objects and arrays a body may have; real scans stay under 10. */
 export const MAX_NESTING = 64
 
@@ -85,6 +87,11 @@ export function parseScanBody(body: Uint8Array, source?: string): { scan: Scan; 
   if (text.trim() === '') throw new ScanRejection('the body is empty: send the scan result JSON')
   if (nestsDeeperThan(body, MAX_NESTING)) {
     throw new ScanRejection(`the body nests objects or arrays deeper than ${MAX_NESTING} levels; no scan format does`)
+  }
+  // Postgres text and jsonb cannot hold U+0000, and no scan field needs it. The escape counts only
+  // when its backslash is not itself escaped (an even run of backslashes before it).
+  if (text.includes('\\u0000') && NUL_ESCAPE.test(text)) {
+    throw new ScanRejection('the body contains the NUL character (\\u0000), which no scan field can hold; remove it')
   }
   let json: unknown
   try {
