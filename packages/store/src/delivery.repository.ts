@@ -3,7 +3,7 @@ import type { Workload } from '@postee/shared'
 import { unpackBody } from './body.js'
 import type { Database, DeliveriesTable, DeliveryStatus } from './database.js'
 import type { ScanForDelivery } from './scan-query.repository.js'
-import type { StoredDiff } from './scan.repository.js'
+import type { StoredDiff } from './scan-writes.js'
 
 /** A delivery row as the API shows it. */
 export interface DeliveryView {
@@ -77,14 +77,7 @@ export async function markEnqueued(db: Kysely<Database>, ids: readonly string[])
  * job or a replay of something delivered does nothing.
  */
 export async function claimDelivery(db: Kysely<Database>, id: string): Promise<DeliveryView | undefined> {
-  const row = await db
-    .updateTable('deliveries')
-    .set({ status: 'sending', attempts: sql`attempts + 1`, updated_at: sql`now()` })
-    .where('id', '=', id)
-    .where('status', 'in', ['pending', 'sending'])
-    .returningAll()
-    .executeTakeFirst()
-  return row ? toView(row) : undefined
+  return (await claimDeliveries(db, [id])).get(id)?.delivery
 }
 
 /** Records a successful send; the deliveries a batch carried are sent with it. */

@@ -1,5 +1,6 @@
 export * from './database.js'
 export * from './scan.repository.js'
+export * from './scan-writes.js'
 export * from './scan-query.repository.js'
 export * from './delivery.repository.js'
 export * from './delivery-queue.js'

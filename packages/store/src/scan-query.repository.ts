@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Workload } from '@postee/shared'
 import { unpackBody } from './body.js'
 import type { Database } from './database.js'
-import type { StoredDiff } from './scan.repository.js'
+import type { StoredDiff } from './scan-writes.js'
 
 /** A stored scan as `GET /api/scans/:id` shows it. */
 export interface ScanView {
