@@ -6,7 +6,8 @@
  *
  * Options: --n N (scans per small scenario, default 4000), --large N (default 1000),
  * --concurrency C (default 32), --only a,b (scenario names), --no-history (skip the 1,000,000-row
- * scenarios). DATABASE_URL (an admin connection; default postgres://postgres@127.0.0.1:5432/postgres)
+ * scenarios), BENCH_OUTPUT_KEYS="concurrency: 64" (extra cfg.yaml keys for every sink output).
+ * DATABASE_URL (an admin connection; default postgres://postgres@127.0.0.1:5432/postgres)
  * and REDIS_URL as for the tests.
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
@@ -57,7 +58,8 @@ const SCENARIOS: Scenario[] = [
 ]
 
 function config(sinkUrl: string, outputs: number): string {
-  return Array.from({ length: outputs }, (_, i) => `- name: sink-${i + 1}\n  type: webhook\n  enable: true\n  url: ${sinkUrl}/sink-${i + 1}\n`).join('')
+  const extra = process.env.BENCH_OUTPUT_KEYS ? `  ${process.env.BENCH_OUTPUT_KEYS}\n` : ''
+  return Array.from({ length: outputs }, (_, i) => `- name: sink-${i + 1}\n  type: webhook\n  enable: true\n  url: ${sinkUrl}/sink-${i + 1}\n${extra}`).join('')
 }
 
 function bodies(scenario: Scenario, runId: string): Buffer[] {
