@@ -12,9 +12,14 @@ export function scanRoutes(
 ): Router {
   const router = express.Router()
   const ingestScan = createScanIngestor(deps)
-  // body-parser inflates gzip/deflate/br and applies the limit to the inflated size.
-  const body = (req: express.Request, res: express.Response, next: express.NextFunction): void =>
-    express.raw({ type: () => true, limit: maxBodyBytes(), inflate: true })(req, res, next)
+  // body-parser inflates gzip/deflate/br and applies the limit to the inflated size. The parser is
+  // built once per limit (a config reload may change it), not per request.
+  let parser = { limit: -1, middleware: ((_req, _res, next) => next()) as express.RequestHandler }
+  const body: express.RequestHandler = (req, res, next) => {
+    const limit = maxBodyBytes()
+    if (parser.limit !== limit) parser = { limit, middleware: express.raw({ type: () => true, limit, inflate: true }) }
+    return parser.middleware(req, res, next)
+  }
   const handler: express.RequestHandler = async (req, res) => {
     const source = typeof req.query.source === 'string' ? req.query.source : req.get('x-postee-source')
     const bytes: Uint8Array = Buffer.isBuffer(req.body) ? req.body : new Uint8Array()
