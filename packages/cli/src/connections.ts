@@ -1,7 +1,6 @@
-import { Redis } from 'ioredis'
 import type { Kysely } from 'kysely'
 import { readRuntimeEnv } from '@postee/shared'
-import { DeliveryQueues, openDatabase, type Database } from '@postee/store'
+import { DeliveryQueues, createRedis, openDatabase, type Database } from '@postee/store'
 
 /** The database and queues of the installation the environment points at (the services' variables). */
 export interface Connections {
@@ -14,7 +13,7 @@ export interface Connections {
 export function connect(env: NodeJS.ProcessEnv): Connections {
   const runtime = readRuntimeEnv(env)
   const db = openDatabase(runtime.databaseUrl, { max: 4 })
-  const redis = new Redis(runtime.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+  const redis = createRedis(runtime.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
   redis.on('error', () => undefined)
   const queues = new DeliveryQueues(redis, runtime.queuePrefix)
   return {

@@ -1,7 +1,6 @@
-import { Redis } from 'ioredis'
 import { sql } from 'kysely'
 import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type RuntimeEnv } from '@postee/shared'
-import { DeliveryQueues, createLogger, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, type Logger } from '@postee/store'
+import { DeliveryQueues, createLogger, createRedis, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, type Logger } from '@postee/store'
 import { relayAggregationWindows } from './aggregation/window-relay.js'
 import { createHealthServer } from './health-server.js'
 import { createDispatcherMetrics } from './metrics.js'
@@ -22,11 +21,11 @@ async function main(): Promise<void> {
   const config = await loadConfig(env, log)
   if (!config) process.exit(1)
   const db = openDatabase(env.databaseUrl)
-  const connection = new Redis(env.redisUrl, { maxRetriesPerRequest: null })
+  const connection = createRedis(env.redisUrl, { maxRetriesPerRequest: null })
   connection.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'))
   // Producing (relay, aggregation batches) fails fast while Redis is down; the workers' connection
   // would wait instead.
-  const producerConnection = new Redis(env.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+  const producerConnection = createRedis(env.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
   producerConnection.on('error', () => undefined)
   const producer = new DeliveryQueues(producerConnection, env.queuePrefix)
   const shutdown = new AbortController()

@@ -1,10 +1,9 @@
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import { Redis } from 'ioredis'
 import { sql } from 'kysely'
 import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type RuntimeEnv } from '@postee/shared'
 import { migrateToLatest } from '@postee/migrations'
-import { DeliveryQueues, applyRetention, createLogger, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, type Logger } from '@postee/store'
+import { DeliveryQueues, applyRetention, createLogger, createRedis, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, type Logger } from '@postee/store'
 import { createApp } from './app.js'
 import { createIngestMetrics } from './metrics.js'
 import { httpsOptions, resolveTlsPair } from './tls.js'
@@ -21,7 +20,7 @@ async function main(): Promise<void> {
 
   const db = openDatabase(env.databaseUrl)
   // Fail fast when Redis is down: the scan is already committed and the relay enqueues it later.
-  const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
+  const redis = createRedis(env.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
   redis.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'))
   const queues = new DeliveryQueues(redis, env.queuePrefix)
   const metrics = createIngestMetrics()

@@ -1,5 +1,6 @@
 import { Secret } from '../secret.js'
 import { ConfigError } from './config-error.js'
+import { parseRedisTarget } from './redis-target.js'
 import type { ConfigProblem } from './types.js'
 
 /** Log levels, most verbose first. */
@@ -130,6 +131,17 @@ function checkTlsPair(r: EnvReader, cert: string | undefined, key: string | unde
   r.problems.push({ item: ITEM, key: unset, message: `is not set but ${set} is; set both, or neither to use a generated self-signed pair` })
 }
 
+function readRedisUrl(r: EnvReader, env: NodeJS.ProcessEnv): string {
+  const value = read(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379'
+  if (parseRedisTarget(value)) return value
+  r.problems.push({
+    item: ITEM,
+    key: 'REDIS_URL',
+    message: 'is not a redis, rediss or redis+sentinel URL; write e.g. redis://redis:6379 or redis+sentinel://sentinel-a:26379,sentinel-b:26379/mymaster',
+  })
+  return 'redis://127.0.0.1:6379'
+}
+
 // Comma-separated secrets (several valid at once during a rotation).
 function secretList(value: string | undefined): Secret[] {
   return (value ?? '')
@@ -156,7 +168,7 @@ export function readRuntimeEnv(env: NodeJS.ProcessEnv): RuntimeEnv {
     certPem,
     keyPem,
     databaseUrl: r.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postee', ['postgres:', 'postgresql:'], 'postgres://user:password@db:5432/postee'),
-    redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:'], 'redis://redis:6379'),
+    redisUrl: readRedisUrl(r, env),
     queuePrefix: readQueuePrefix(r, env),
     dispatcherHttp: r.address('POSTEE_DISPATCHER_HTTP', undefined, '0.0.0.0:8091'),
     migrate: r.choice('POSTEE_MIGRATE', ['auto', 'off'] as const, 'auto'),
