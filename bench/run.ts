@@ -203,7 +203,9 @@ async function main(): Promise<void> {
   ].join('\n')
   console.log(report)
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
-  writeFileSync(new URL(`./results/${new Date().toISOString().slice(0, 10)}.md`, import.meta.url), report)
+  // A partial run (--only) gets a file of its own, so it never overwrites the day's full table.
+  const suffix = only ? `-${only.join('-')}` : ''
+  writeFileSync(new URL(`./results/${new Date().toISOString().slice(0, 10)}${suffix}.md`, import.meta.url), report)
 }
 
 await main()
