@@ -91,6 +91,7 @@ async function record(
     deps.metrics.deliveries.inc({ output, status: 'sent' })
     deps.metrics.latency.observe({ output }, (Date.now() - outcome.receivedAt.getTime()) / 1000)
     log.info({ attempts: delivery.attempts, externalId: outcome.result.externalId }, 'delivered')
+    for (const warning of outcome.result.warnings ?? []) log.warn({ externalId: outcome.result.externalId }, redactSecrets(warning, deps.secrets))
     return
   }
   if (deps.shutdown.aborted) {

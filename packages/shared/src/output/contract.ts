@@ -69,6 +69,8 @@ export interface DeliveryContext {
 export interface DeliveryResult {
   /** The target's id for what was created: a Jira issue key, a ServiceNow sys_id, a Message-ID. */
   readonly externalId?: string
+  /** What went out short of what was asked (an invalid recipient left out): logged as warnings. */
+  readonly warnings?: readonly string[]
 }
 
 /** What a preview needs: no signal or timeout, since nothing goes over the network. */

@@ -66,6 +66,18 @@ describe('email output', () => {
     expect(fake.received.map((mail) => mail.mailFrom)).to.deep.equal(Array(3).fill('alerts@corp.example'))
   })
 
+  it('reports owners it left out (not addresses) as warnings, and sends to the rest', async () => {
+    fake = await new SmtpFake().start()
+    const output = createEmailOutput(emailIntegration(`${RELAY(fake.port)}\n  sender: postee@example.com\n  recipients: ["ops@example.com", "<%application_scope_owner%>"]`))
+    // aqua-input.json names the owner "owner", which is no address.
+    const result = await output.send(deliveryContext(), batchOf([fixtureItem('aqua-input.json')]))
+    expect(result.warnings).to.have.length(1)
+    expect(result.warnings![0]).to.match(/^recipients left out: "owner" /)
+    expect(fake.received.map((mail) => mail.rcptTo)).to.deep.equal([['ops@example.com']])
+    const clean = await output.send(deliveryContext(), batchOf([withScan(fixtureItem('aqua-input.json', { n: 2 }), { owners: ['dev@example.com'] })]))
+    expect(clean.warnings).to.equal(undefined)
+  })
+
   it('logs in only when both user and password are set', async () => {
     fake = await new SmtpFake({ login: { user: 'alerts@corp.example', pass: 'pw-123' } }).start()
     const keys = `${RELAY(fake.port)}\n  recipients: ["ops@example.com"]\n  user: alerts@corp.example`

@@ -28,7 +28,8 @@ export function createEmailOutput(integration: EmailIntegration, options: EmailO
     async send(ctx, batch) {
       const deadline = Date.now() + ctx.timeoutMs
       const from = senderOf(integration)
-      const mail = composeMessage(ctx, batch, from, recipientsOf(integration, batch))
+      const recipients = recipientsOf(integration, batch)
+      const mail = composeMessage(ctx, batch, from, recipients.addresses)
       if (integration.useMX) {
         // Bounded per query; the attempt's abort signal still cuts any wait short.
         resolver ??= new Resolver({ timeout: 5_000, tries: 2 })
@@ -36,7 +37,8 @@ export function createEmailOutput(integration: EmailIntegration, options: EmailO
       } else {
         await sendOnce(ctx, relayOf(integration), mail, deadline, secrets)
       }
-      return { externalId: mail.messageId! }
+      const warnings = recipients.dropped.length > 0 ? [`recipients left out: ${describeDropped(recipients.dropped)}`] : []
+      return { externalId: mail.messageId!, ...(warnings.length > 0 ? { warnings } : {}) }
     },
     // The MIME envelope (boundaries, Date) changes on every send, so the preview is the content:
     // the subject and both parts exactly as they go into the message.
@@ -78,9 +80,9 @@ function senderOf(integration: EmailIntegration): string {
   return from
 }
 
-function recipientsOf(integration: EmailIntegration, batch: DeliveryBatch): readonly string[] {
+function recipientsOf(integration: EmailIntegration, batch: DeliveryBatch): ReturnType<typeof planRecipients> {
   const plan = planRecipients(integration.recipients, batch.items)
-  if (plan.addresses.length > 0) return plan.addresses
+  if (plan.addresses.length > 0) return plan
   const wantsOwners = integration.recipients.some((recipient) => recipient.trim() === OWNER_PLACEHOLDER)
   const noOwners = wantsOwners && batch.items.every((item) => item.scan.owners.length === 0) ? ` the scans name no application scope owners for ${OWNER_PLACEHOLDER};` : ''
   const dropped = plan.dropped.length > 0 ? ` dropped: ${describeDropped(plan.dropped)};` : ''
