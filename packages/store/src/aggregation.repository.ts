@@ -100,7 +100,9 @@ export async function flushOutput(
     const window = await trx.selectFrom('aggregation_windows').selectAll().where('output', '=', output.name).executeTakeFirst()
     // A window lost to a crash between commits is rebuilt from the first held delivery.
     const flushAt = window ? window.flush_at : windowEnd(held[0]!.created_at, timeoutMs)
-    const due = flushAt !== null && flushAt.getTime() <= now.getTime()
+    // An output whose aggregation keys were removed by a reload flushes what it still holds now.
+    const stillAggregated = issuesNumber !== undefined || timeoutMs !== undefined
+    const due = !stillAggregated || (flushAt !== null && flushAt.getTime() <= now.getTime())
     const full = issuesNumber !== undefined && held.length >= issuesNumber
     if (!due && !full) {
       if (!window) await trx.insertInto('aggregation_windows').values({ output: output.name, opened_at: held[0]!.created_at, flush_at: flushAt }).execute()

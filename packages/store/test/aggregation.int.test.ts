@@ -43,6 +43,14 @@ describe('aggregation repository (Postgres)', () => {
     expect(outcome.notBefore!.getTime()).to.be.greaterThan(Date.now() + 50_000)
   })
 
+  it('an output whose aggregation keys were removed flushes what it holds at once', async () => {
+    await hold(db, 'unaggregated', { timeoutMs: 3_600_000 })
+    await hold(db, 'unaggregated', { timeoutMs: 3_600_000 })
+    const outcome = await flushOutput(db, { name: 'unaggregated', kind: 'webhook', aggregation: { issuesNumber: undefined, timeoutMs: undefined } }, randomUUID())
+    expect(outcome.batch?.size).to.equal(2)
+    expect(outcome.next).to.equal(undefined)
+  })
+
   it('concurrent flushes make one batch, and every held delivery is in exactly one batch', async () => {
     const held = []
     for (let i = 0; i < 7; i++) held.push((await hold(db, 'race', { issuesNumber: 3 })).id)

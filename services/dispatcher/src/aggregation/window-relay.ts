@@ -13,7 +13,8 @@ export async function relayAggregationWindows(db: Kysely<Database>, queues: Deli
     const integration = integrations.get(window.output)
     if (!integration) continue
     const { issuesNumber, timeoutMs } = integration.aggregation
-    if (issuesNumber !== undefined && window.held >= issuesNumber) {
+    const stillAggregated = issuesNumber !== undefined || timeoutMs !== undefined
+    if (!stillAggregated || (issuesNumber !== undefined && window.held >= issuesNumber)) {
       await queues.scheduleFlush(window.output, `flush.full.${window.openedAt.getTime()}.${window.held}`, 0)
       continue
     }
