@@ -1,22 +1,15 @@
 import { sql } from 'kysely'
 import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type RuntimeEnv } from '@postee/shared'
-import { DeliveryQueues, createLogger, createRedis, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, type Logger } from '@postee/store'
+import { DeliveryQueues, createLogger, createRedis, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, tuningFromEnv, type Logger, type ProcessTuning } from '@postee/store'
 import { relayAggregationWindows } from './aggregation/window-relay.js'
 import { createHealthServer } from './health-server.js'
 import { createDispatcherMetrics } from './metrics.js'
 import { OutputWorkers } from './output-workers.js'
 import { createOutput, supportedKinds } from './outputs/registry.js'
 
-// Stalled-job detection: a worker killed mid-delivery loses its lock after LOCK_MS, and another
-// replica (or this one restarted) takes the job back within STALLED_CHECK_MS more.
-const LOCK_MS = Number(process.env.POSTEE_LOCK_DURATION_MS ?? 30_000)
-const STALLED_CHECK_MS = Number(process.env.POSTEE_STALLED_INTERVAL_MS ?? 15_000)
-// SIGTERM waits this long for in-flight sends before aborting them and handing them back.
-const DRAIN_GRACE_MS = Number(process.env.POSTEE_DRAIN_GRACE_MS ?? 20_000)
-const RELAY_INTERVAL_MS = Number(process.env.POSTEE_RELAY_INTERVAL_MS ?? 5_000)
 
 async function main(): Promise<void> {
-  const env = readEnv()
+  const { env, tuning } = readEnv()
   const log = createLogger('dispatcher', env.logLevel)
   const config = await loadConfig(env, log)
   if (!config) process.exit(1)
@@ -38,7 +31,9 @@ async function main(): Promise<void> {
     producer,
     log,
     metrics,
-    tuning: { lockMs: LOCK_MS, stalledCheckMs: STALLED_CHECK_MS },
+    // Stalled-job detection: a worker killed mid-delivery loses its lock after lockMs, and another
+    // replica (or this one restarted) takes the job back within stalledCheckMs more.
+    tuning: { lockMs: tuning.lockMs, stalledCheckMs: tuning.stalledCheckMs },
     shutdown: shutdown.signal,
   })
   await workers.apply(config)
@@ -55,7 +50,7 @@ async function main(): Promise<void> {
     log.info(changes, 'config reloaded')
     return { applied: true }
   }
-  const relay = startRelay(db, producer, () => workers!.integrations, log)
+  const relay = startRelay(db, producer, () => workers!.integrations, log, tuning.relayIntervalMs)
   const health = createHealthServer({
     ready: async () => ({
       postgres: await sql`select 1`.execute(db).then(() => true, () => false),
@@ -71,7 +66,8 @@ async function main(): Promise<void> {
   const drain = async (signal: string): Promise<void> => {
     log.info({ signal }, 'draining: no new jobs; in-flight deliveries finish or are handed back')
     clearInterval(relay)
-    const abortTimer = setTimeout(() => shutdown.abort(), DRAIN_GRACE_MS)
+    // In-flight sends get drainGraceMs to finish; then they are aborted and handed back.
+    const abortTimer = setTimeout(() => shutdown.abort(), tuning.drainGraceMs)
     await workers!.closeAll()
     clearTimeout(abortTimer)
     await producer.close().catch(() => undefined)
@@ -86,9 +82,9 @@ async function main(): Promise<void> {
   process.once('SIGINT', (signal) => void drain(signal))
 }
 
-function readEnv(): RuntimeEnv {
+function readEnv(): { env: RuntimeEnv; tuning: ProcessTuning } {
   try {
-    return readRuntimeEnv(process.env)
+    return { env: readRuntimeEnv(process.env), tuning: tuningFromEnv(process.env) }
   } catch (error) {
     process.stderr.write(`postee dispatcher: ${(error as Error).message}\n`)
     process.exit(1)
@@ -124,6 +120,7 @@ function startRelay(
   producer: DeliveryQueues,
   integrations: () => ReadonlyMap<string, import('@postee/shared').Integration>,
   log: Logger,
+  intervalMs: number,
 ): NodeJS.Timeout {
   const settings = relaySettingsFromEnv(process.env)
   let running = false
@@ -135,7 +132,7 @@ function startRelay(
       .then(() => relayAggregationWindows(db, producer, integrations()))
       .catch((error: Error) => log.warn({ err: error.message }, 'relay pass failed; it runs again next interval'))
       .finally(() => (running = false))
-  }, RELAY_INTERVAL_MS)
+  }, intervalMs)
   timer.unref()
   return timer
 }

@@ -3,12 +3,11 @@ import { createServer as createHttpsServer } from 'node:https'
 import { sql } from 'kysely'
 import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type RuntimeEnv } from '@postee/shared'
 import { migrateToLatest } from '@postee/migrations'
-import { DeliveryQueues, applyRetention, createLogger, createRedis, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, type Logger } from '@postee/store'
+import { DeliveryQueues, applyRetention, createLogger, createRedis, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, tuningFromEnv, type Logger, type ProcessTuning } from '@postee/store'
 import { createApp } from './app.js'
 import { createIngestMetrics } from './metrics.js'
 import { httpsOptions, resolveTlsPair } from './tls.js'
 
-const RELAY_INTERVAL_MS = Number(process.env.POSTEE_RELAY_INTERVAL_MS ?? 5_000)
 
 async function main(): Promise<void> {
   const settings = await loadSettings()
@@ -71,7 +70,7 @@ async function main(): Promise<void> {
   }
 
   const timers = [
-    repeat(RELAY_INTERVAL_MS, async () => {
+    repeat(settings.tuning.relayIntervalMs, async () => {
       const relayed = await relayPendingDeliveries(db, queues, relaySettings)
       if (relayed > 0) {
         metrics.relayed.inc(relayed)
@@ -98,10 +97,11 @@ async function main(): Promise<void> {
   process.once('SIGINT', (signal) => void shutdown(signal))
 }
 
-async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config }> {
+async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config; tuning: ProcessTuning }> {
   try {
     const env = readRuntimeEnv(process.env)
-    return { env, config: await loadConfigFile(env.configPath, process.env) }
+    const tuning = tuningFromEnv(process.env)
+    return { env, tuning, config: await loadConfigFile(env.configPath, process.env) }
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`postee ingest: the configuration is invalid, nothing was started.\n${error.message}\n`)
