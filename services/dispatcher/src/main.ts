@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
-import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type RuntimeEnv } from '@postee/shared'
-import { DeliveryQueues, createLogger, createRedis, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, tuningFromEnv, type Logger, type ProcessTuning } from '@postee/store'
+import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type Integration, type RuntimeEnv } from '@postee/shared'
+import { DeliveryQueues, createLogger, createRedis, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, tuningFromEnv, type Logger, type ProcessTuning, type RelaySettings } from '@postee/store'
 import { relayAggregationWindows } from './aggregation/window-relay.js'
 import { createHealthServer } from './health-server.js'
 import { createDispatcherMetrics } from './metrics.js'
@@ -9,7 +9,7 @@ import { createOutput, supportedKinds } from './outputs/registry.js'
 
 
 async function main(): Promise<void> {
-  const { env, tuning } = readEnv()
+  const { env, tuning, relaySettings } = readEnv()
   const log = createLogger('dispatcher', env.logLevel)
   const config = await loadConfig(env, log)
   if (!config) process.exit(1)
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     log.info(changes, 'config reloaded')
     return { applied: true }
   }
-  const relay = startRelay(db, producer, () => workers!.integrations, log, tuning.relayIntervalMs)
+  const relay = startRelay(db, producer, () => workers!.integrations, log, tuning.relayIntervalMs, relaySettings)
   const health = createHealthServer({
     ready: async () => ({
       postgres: await sql`select 1`.execute(db).then(() => true, () => false),
@@ -82,9 +82,10 @@ async function main(): Promise<void> {
   process.once('SIGINT', (signal) => void drain(signal))
 }
 
-function readEnv(): { env: RuntimeEnv; tuning: ProcessTuning } {
+// Everything read from the environment, checked before anything starts.
+function readEnv(): { env: RuntimeEnv; tuning: ProcessTuning; relaySettings: RelaySettings } {
   try {
-    return { env: readRuntimeEnv(process.env), tuning: tuningFromEnv(process.env) }
+    return { env: readRuntimeEnv(process.env), tuning: tuningFromEnv(process.env), relaySettings: relaySettingsFromEnv(process.env) }
   } catch (error) {
     process.stderr.write(`postee dispatcher: ${(error as Error).message}\n`)
     process.exit(1)
@@ -118,11 +119,11 @@ async function loadConfig(env: RuntimeEnv, log: Logger): Promise<Config | undefi
 function startRelay(
   db: ReturnType<typeof openDatabase>,
   producer: DeliveryQueues,
-  integrations: () => ReadonlyMap<string, import('@postee/shared').Integration>,
+  integrations: () => ReadonlyMap<string, Integration>,
   log: Logger,
   intervalMs: number,
+  settings: RelaySettings,
 ): NodeJS.Timeout {
-  const settings = relaySettingsFromEnv(process.env)
   let running = false
   const timer = setInterval(() => {
     if (running) return

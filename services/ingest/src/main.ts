@@ -3,11 +3,10 @@ import { createServer as createHttpsServer } from 'node:https'
 import { sql } from 'kysely'
 import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type RuntimeEnv } from '@postee/shared'
 import { migrateToLatest } from '@postee/migrations'
-import { DeliveryQueues, applyRetention, createLogger, createRedis, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, tuningFromEnv, type Logger, type ProcessTuning } from '@postee/store'
+import { DeliveryQueues, applyRetention, createLogger, createRedis, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, tuningFromEnv, type Logger, type ProcessTuning, type RelaySettings } from '@postee/store'
 import { createApp } from './app.js'
 import { createIngestMetrics } from './metrics.js'
 import { httpsOptions, resolveTlsPair } from './tls.js'
-
 
 async function main(): Promise<void> {
   const settings = await loadSettings()
@@ -23,7 +22,7 @@ async function main(): Promise<void> {
   redis.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'))
   const queues = new DeliveryQueues(redis, env.queuePrefix)
   const metrics = createIngestMetrics()
-  const relaySettings = relaySettingsFromEnv(process.env)
+  const { relaySettings } = settings
   // An invalid new config is refused with its problems logged; the old one stays in force.
   const reload = async (): Promise<{ applied: boolean; problems?: string[] }> => {
     try {
@@ -97,11 +96,13 @@ async function main(): Promise<void> {
   process.once('SIGINT', (signal) => void shutdown(signal))
 }
 
-async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config; tuning: ProcessTuning }> {
+// Everything read from the environment and the config file, checked before anything starts.
+async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config; tuning: ProcessTuning; relaySettings: RelaySettings }> {
   try {
     const env = readRuntimeEnv(process.env)
     const tuning = tuningFromEnv(process.env)
-    return { env, tuning, config: await loadConfigFile(env.configPath, process.env) }
+    const relaySettings = relaySettingsFromEnv(process.env)
+    return { env, tuning, relaySettings, config: await loadConfigFile(env.configPath, process.env) }
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`postee ingest: the configuration is invalid, nothing was started.\n${error.message}\n`)
