@@ -107,6 +107,11 @@ async function loadConfig(env: RuntimeEnv, log: Logger): Promise<Config | undefi
     return undefined
   }
   for (const notice of config.notices) log.warn(notice)
+  for (const integration of config.integrations) {
+    if (integration.enabled && 'tlsVerify' in integration && !integration.tlsVerify) {
+      log.warn({ output: integration.name }, "tls_verify is false: this output does not verify its target's TLS certificate")
+    }
+  }
   const unsupported = config.integrations.filter((i) => i.enabled && !createOutput(i))
   if (unsupported.length > 0) {
     const list = unsupported.map((i) => `${i.name} (type ${i.kind})`).join(', ')
