@@ -68,3 +68,18 @@ describe('operations: config reload and metrics (processes)', function () {
     }
   })
 })
+
+describe('operations: tls_verify: false is explicit and logged', function () {
+  this.timeout(60_000)
+
+  it('both services warn at start, naming the output', async () => {
+    const stack = await startStack({ config: `- name: lab\n  type: webhook\n  enable: true\n  url: https://127.0.0.1:9/lab\n  tls_verify: false\n` })
+    try {
+      const warning = /"output":"lab".*tls_verify is false|tls_verify is false.*"output":"lab"/
+      expect(stack.ingests[0]!.output()).to.match(warning)
+      expect(stack.dispatchers[0]!.output()).to.match(warning)
+    } finally {
+      await stack.stop()
+    }
+  })
+})
