@@ -14,9 +14,9 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
-import { fixturePath } from '@postee/testkit'
+import { createMigratedDatabase, dropRedisPrefix, fixturePath } from '@postee/testkit'
 import { closedLoop, nowMs, percentile } from './load.js'
-import { PORTS, dropPrefix, freshDatabase, machineBusyMs, processCpuMs, startServices, startSink } from './services.js'
+import { PORTS, machineBusyMs, processCpuMs, startServices, startSink } from './services.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -96,7 +96,7 @@ interface Row {
 
 async function run(scenario: Scenario, sink: Awaited<ReturnType<typeof startSink>>): Promise<Row> {
   const runId = `${Date.now().toString(36)}`
-  const database = await freshDatabase(ADMIN_URL, `postee_bench_${scenario.name.replace(/-/g, '_')}`)
+  const database = await createMigratedDatabase(ADMIN_URL, `postee_bench_${scenario.name.replace(/-/g, '_')}`)
   const prefix = `bench_${process.pid}_${runId}`
   if (scenario.history) await seedHistory(database.url)
   const services = await startServices({ config: config(sink.url, scenario.outputs), databaseUrl: database.url, redisUrl: REDIS_URL, prefix, dispatcher: scenario.dispatcher })
@@ -153,7 +153,7 @@ async function run(scenario: Scenario, sink: Awaited<ReturnType<typeof startSink
     }
   } finally {
     await services.stop()
-    await dropPrefix(REDIS_URL, prefix)
+    await dropRedisPrefix(REDIS_URL, prefix)
     await database.drop()
   }
 }

@@ -3,9 +3,6 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import pg from 'pg'
-import { Redis } from 'ioredis'
-import { migrateToLatest } from '@postee/migrations'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -75,39 +72,6 @@ async function waitReady(url: string, service: Service): Promise<void> {
 
 /** Ports of the services under test (fixed, unusual, on loopback). */
 export const PORTS = { ingest: 18_182, dispatcher: 18_191 }
-
-/** A fresh, migrated database on the server of `adminUrl`, and how to drop it. */
-export async function freshDatabase(adminUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`drop database if exists ${name} with (force)`)
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  await migrateToLatest(url.toString())
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl })
-      await client.connect()
-      await client.query(`drop database if exists ${name} with (force)`)
-      await client.end()
-    },
-  }
-}
-
-/** Removes every Redis key of a queue prefix. */
-export async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl)
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-    cursor = next
-    if (keys.length > 0) await redis.del(...keys)
-  } while (cursor !== '0')
-  redis.disconnect()
-}
 
 /** The HTTP sink, in a process of its own so it does not share the load generator's event loop. */
 export async function startSink(): Promise<{ url: string; pid: number; arrivals: () => Promise<Map<string, number>>; reset: () => void; stop: () => void }> {

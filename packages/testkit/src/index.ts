@@ -79,32 +79,48 @@ export interface TestDatabase {
   drop(): Promise<void>
 }
 
+async function adminQuery(adminUrl: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    await client.query(text)
+  } finally {
+    await client.end()
+  }
+}
+
+/**
+ * Creates (or re-creates) the database `name` on the server of `adminUrl` and migrates it: for
+ * tests and the benchmark alike.
+ */
+export async function createMigratedDatabase(adminUrl: string, name: string): Promise<TestDatabase> {
+  await adminQuery(adminUrl, `drop database if exists ${name} with (force)`)
+  await adminQuery(adminUrl, `create database ${name}`)
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  await migrateToLatest(url.toString())
+  return { url: url.toString(), name, drop: () => adminQuery(adminUrl, `drop database if exists ${name} with (force)`) }
+}
+
 /** Creates a fresh database on the test server, migrates it, and returns its URL. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const { databaseUrl } = await serverUrls()
-  const name = `postee_test_${runId()}`
-  const admin = new pg.Client({ connectionString: databaseUrl })
-  await admin.connect()
+  return createMigratedDatabase(databaseUrl, `postee_test_${runId()}`)
+}
+
+/** Removes every Redis key of a BullMQ prefix. */
+export async function dropRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true })
+  await redis.connect()
   try {
-    await admin.query(`create database ${name}`)
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
+      cursor = next
+      if (keys.length > 0) await redis.del(...keys)
+    } while (cursor !== '0')
   } finally {
-    await admin.end()
-  }
-  const url = new URL(databaseUrl)
-  url.pathname = `/${name}`
-  await migrateToLatest(url.toString())
-  return {
-    url: url.toString(),
-    name,
-    drop: async () => {
-      const client = new pg.Client({ connectionString: databaseUrl })
-      await client.connect()
-      try {
-        await client.query(`drop database if exists ${name} with (force)`)
-      } finally {
-        await client.end()
-      }
-    },
+    redis.disconnect()
   }
 }
 
@@ -122,20 +138,7 @@ export async function createTestRedis(): Promise<TestRedis> {
   return {
     url: redisUrl,
     prefix,
-    cleanup: async () => {
-      const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true })
-      await redis.connect()
-      try {
-        let cursor = '0'
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-          cursor = next
-          if (keys.length > 0) await redis.del(...keys)
-        } while (cursor !== '0')
-      } finally {
-        redis.disconnect()
-      }
-    },
+    cleanup: () => dropRedisPrefix(redisUrl, prefix),
   }
 }
 
