@@ -8,7 +8,7 @@ export function duration(ms: number | undefined): string {
   return `${ms}ms`
 }
 
-/** A count with thousands separators, the way limits are written in the README (12,000). */
+/** A count with thousands separators, the way limits are written in docs/configuration.md (12,000). */
 export function count(n: number): string {
   return n.toLocaleString('en-US')
 }

@@ -1,4 +1,4 @@
-/** Process tuning from the environment (README "Environment"), checked once at start. */
+/** Process tuning from the environment (docs/configuration.md, "Environment"), checked once at start. */
 export interface ProcessTuning {
   /** POSTEE_LOCK_DURATION_MS: a dispatcher job's lock; a killed worker's jobs are free after it. */
   readonly lockMs: number

@@ -9,7 +9,7 @@ import type { DispatcherMetrics } from './metrics.js'
 import { createOutput } from './outputs/registry.js'
 import { createDeliveryProcessor } from './process-delivery.js'
 
-/** Worker tuning shared by every output (see the README's environment table). */
+/** Worker tuning shared by every output (see docs/configuration.md, "Environment"). */
 export interface WorkerTuning {
   readonly lockMs: number
   readonly stalledCheckMs: number

@@ -37,7 +37,7 @@ export type IngestScan = (scan: Scan, rawBody: string) => Promise<IngestResult>
 
 // One transaction at a time per process, of up to 64 scans or 8 MB of bodies: measured, a single
 // writer with larger batches beats several small concurrent ones on this workload (fewer round
-// trips and context switches; see the README's benchmark). Enqueues of whatever committed
+// trips and context switches; see docs/performance.md). Enqueues of whatever committed
 // meanwhile share one bulk add per output.
 const COMMIT_BATCH = { maxBatch: 64, maxConcurrent: 1, maxWeight: 8 * 1024 * 1024, weightOf: (input: ScanToRecord) => input.rawBody.length }
 const ENQUEUE_BATCH = { maxBatch: 512, maxConcurrent: 1 }
