@@ -22,14 +22,14 @@ export function createHealthServer(deps: HealthServerDependencies): Server {
   const limits = deps.httpLimits ?? HTTP_LIMIT_DEFAULTS
   const options = { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: 1_000 }
   return createServer(options, async (req, res) => {
-    const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
-    if (req.method === 'GET' && req.url === '/healthz') return void json(200, { status: 'ok' })
-    if (req.method === 'GET' && req.url === '/readyz') {
+    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+    const path = new URL(req.url ?? '/', 'http://dispatcher').pathname
+    if (req.method === 'GET' && path === '/healthz') return void json(200, { status: 'ok' })
+    if (req.method === 'GET' && path === '/readyz') {
       const { postgres, redis } = await deps.ready()
       return void json(postgres && redis ? 200 : 503, { postgres: postgres ? 'ok' : 'down', redis: redis ? 'ok' : 'down' })
     }
-    if (req.method === 'GET' && req.url === '/metrics') {
+    if (req.method === 'GET' && path === '/metrics') {
       try {
         const text = await deps.metrics.registry.metrics()
         return void res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(text)
@@ -37,7 +37,7 @@ export function createHealthServer(deps: HealthServerDependencies): Server {
         return void json(503, { error: `metrics unavailable: ${(error as Error).message}` })
       }
     }
-    if (req.method === 'POST' && req.url === '/reload') {
+    if (req.method === 'POST' && path === '/reload') {
       const header = req.headers['x-postee-token']
       const access = adminAccess(presentedToken({ authorization: req.headers.authorization, header: typeof header === 'string' ? header : undefined }), deps.tokens())
       if (!access.allowed) return void refuse(res, access.status, access.error)
