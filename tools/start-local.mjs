@@ -12,6 +12,8 @@ const env = {
   REDIS_URL: 'redis://127.0.0.1:6379',
   AQUAALERT_CFG: `${root}config/cfg.example.yaml`,
   POSTEE_EXAMPLE_WEBHOOK_URL: 'http://127.0.0.1:8099/postee',
+  // The operators' token for /api/* and reload on this local stack (the API is closed without one).
+  POSTEE_ADMIN_TOKEN: 'local-admin-token',
   ...process.env,
 }
 
@@ -43,6 +45,7 @@ await ensureDatabase(env.DATABASE_URL)
 const children = [run('echo-sink', ['tools/echo-sink.mjs']), run('ingest', ['services/ingest/dist/main.js'])]
 // The dispatcher starts once ingest has applied the migrations.
 setTimeout(() => children.push(run('dispatcher', ['services/dispatcher/dist/main.js'])), 2_000)
+console.log(`start-local: the API needs the admin token, e.g. curl -H 'Authorization: Bearer ${env.POSTEE_ADMIN_TOKEN}' http://localhost:8082/api/deliveries`)
 const stop = () => children.forEach((child) => child.kill('SIGTERM'))
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)

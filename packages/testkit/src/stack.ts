@@ -10,6 +10,17 @@ import { startProcess, waitForHttp, type ServiceProcess } from './process.js'
 export const INGEST_ENTRY = fileURLToPath(new URL('../../../services/ingest/dist/main.js', import.meta.url))
 export const DISPATCHER_ENTRY = fileURLToPath(new URL('../../../services/dispatcher/dist/main.js', import.meta.url))
 
+/** The admin token every stack is started with (POSTEE_ADMIN_TOKEN), unless the test sets its own. */
+export const TEST_ADMIN_TOKEN = 'testkit-admin-token'
+
+/** Headers that authenticate an operator's request (`/api/*`, reload) to a stack started with TEST_ADMIN_TOKEN. */
+export const ADMIN_HEADERS: Readonly<Record<string, string>> = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }
+
+/** `fetch` with the admin token added: for `/api/*` and reload calls in tests. */
+export function adminFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...ADMIN_HEADERS, ...(init.headers as Record<string, string> | undefined) } })
+}
+
 /** A TCP port nobody listens on right now. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -64,6 +75,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     POSTEE_QUEUE_PREFIX: redis.prefix,
     AQUAALERT_TLS: 'off',
     POSTEE_LOG_LEVEL: 'debug',
+    POSTEE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     ...options.env,
   }
   const ingests: ServiceProcess[] = []

@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http'
-import { createHash, timingSafeEqual } from 'node:crypto'
-import type { Secret } from '@postee/shared'
+import { createServer, type Server, type ServerResponse } from 'node:http'
+import { HTTP_LIMIT_DEFAULTS, adminAccess, presentedToken, type HttpLimits, type Secret } from '@postee/shared'
 import type { DispatcherMetrics } from './metrics.js'
 
 /** What the dispatcher's own port serves. */
@@ -9,29 +8,28 @@ export interface HealthServerDependencies {
   readonly metrics: DispatcherMetrics
   /** Reloads cfg.yaml; resolves to the problems when the new config was refused. */
   readonly reload: () => Promise<{ readonly applied: boolean; readonly problems?: readonly string[] }>
-  /** Tokens that may call POST /reload (the ingest tokens); none configured leaves it open. */
-  readonly tokens: () => readonly Secret[]
+  /**
+   * The admin tokens that may call the admin routes (POST /reload), and the ingest tokens, which
+   * are refused there with 403; with no admin token configured the admin routes are closed.
+   */
+  readonly tokens: () => { readonly admin: readonly Secret[]; readonly ingest: readonly Secret[] }
+  /** Header and request timeouts; the defaults when absent. */
+  readonly httpLimits?: HttpLimits
 }
 
-function tokenMatches(header: string | undefined, tokens: readonly Secret[]): boolean {
-  const presented = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim()
-  if (!presented) return false
-  const digest = (value: string) => createHash('sha256').update(value).digest()
-  let ok = false
-  for (const token of tokens) ok = timingSafeEqual(digest(presented), digest(token.reveal())) || ok
-  return ok
-}
-
-/** `/healthz`, `/readyz`, `/metrics`, and `POST /reload` (token-guarded) on POSTEE_DISPATCHER_HTTP. */
+/** `/healthz`, `/readyz`, `/metrics` (open), and `POST /reload` (admin token) on POSTEE_DISPATCHER_HTTP. */
 export function createHealthServer(deps: HealthServerDependencies): Server {
-  return createServer(async (req, res) => {
+  const limits = deps.httpLimits ?? HTTP_LIMIT_DEFAULTS
+  const options = { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: 1_000 }
+  return createServer(options, async (req, res) => {
     const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
-    if (req.method === 'GET' && req.url === '/healthz') return void json(200, { status: 'ok' })
-    if (req.method === 'GET' && req.url === '/readyz') {
+    const path = new URL(req.url ?? '/', 'http://dispatcher').pathname
+    if (req.method === 'GET' && path === '/healthz') return void json(200, { status: 'ok' })
+    if (req.method === 'GET' && path === '/readyz') {
       const { postgres, redis } = await deps.ready()
       return void json(postgres && redis ? 200 : 503, { postgres: postgres ? 'ok' : 'down', redis: redis ? 'ok' : 'down' })
     }
-    if (req.method === 'GET' && req.url === '/metrics') {
+    if (req.method === 'GET' && path === '/metrics') {
       try {
         const text = await deps.metrics.registry.metrics()
         return void res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(text)
@@ -39,14 +37,20 @@ export function createHealthServer(deps: HealthServerDependencies): Server {
         return void json(503, { error: `metrics unavailable: ${(error as Error).message}` })
       }
     }
-    if (req.method === 'POST' && req.url === '/reload') {
-      const tokens = deps.tokens()
-      if (tokens.length > 0 && !tokenMatches(req.headers.authorization, tokens)) {
-        return void json(401, { error: 'a valid token is required: send "Authorization: Bearer <ingest token>"' })
-      }
+    if (req.method === 'POST' && path === '/reload') {
+      const header = req.headers['x-postee-token']
+      const access = adminAccess(presentedToken({ authorization: req.headers.authorization, header: typeof header === 'string' ? header : undefined }), deps.tokens())
+      if (!access.allowed) return void refuse(res, access.status, access.error)
       const result = await deps.reload()
       return void json(result.applied ? 200 : 422, result)
     }
     json(404, { error: 'not found: GET /healthz, /readyz, /metrics; POST /reload' })
   })
+}
+
+// A refused request's connection is closed after the answer; its body is never read.
+function refuse(res: ServerResponse, status: number, error: string): void {
+  const headers: Record<string, string> = { 'content-type': 'application/json', connection: 'close' }
+  if (status === 401) headers['www-authenticate'] = 'Bearer'
+  res.writeHead(status, headers).end(JSON.stringify({ error }))
 }

@@ -58,7 +58,11 @@ async function main(): Promise<void> {
     }),
     metrics,
     reload,
-    tokens: () => [...env.ingestTokens, ...(workers?.config?.common.ingestTokens ?? [])],
+    tokens: () => ({
+      admin: [...env.adminTokens, ...(workers?.config?.common.adminTokens ?? [])],
+      ingest: [...env.ingestTokens, ...(workers?.config?.common.ingestTokens ?? [])],
+    }),
+    httpLimits: env.httpLimits,
   })
   await new Promise<void>((resolve) => health.listen(env.dispatcherHttp.port, env.dispatcherHttp.host, resolve))
 
@@ -107,6 +111,9 @@ async function loadConfig(env: RuntimeEnv, log: Logger): Promise<Config | undefi
     return undefined
   }
   for (const notice of config.notices) log.warn(notice)
+  if (env.adminTokens.length === 0 && config.common.adminTokens.length === 0) {
+    log.warn('no admin token is configured: POST /reload is closed; to open it set POSTEE_ADMIN_TOKEN or Admin-Token in the common item of cfg.yaml')
+  }
   for (const integration of config.integrations) {
     if (integration.enabled && 'tlsVerify' in integration && !integration.tlsVerify) {
       log.warn({ output: integration.name }, "tls_verify is false: this output does not verify its target's TLS certificate")

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { HttpFake, readFixture, startStack, type RecordedRequest, type Stack } from '@postee/testkit'
+import { HttpFake, adminFetch, readFixture, startStack, type RecordedRequest, type Stack } from '@postee/testkit'
 
 function aggregated(name: string, url: string, keys: string): string {
   return `- name: ${name}\n  type: webhook\n  enable: true\n  url: ${url}/${name}\n  ${keys.split('\n').join('\n  ')}\n`
@@ -23,7 +23,7 @@ function batches(requests: readonly RecordedRequest[], path: string): string[][]
 }
 
 async function deliveries(url: string, output: string): Promise<any[]> {
-  return ((await (await fetch(`${url}/api/deliveries?output=${output}`)).json()) as { deliveries: any[] }).deliveries
+  return ((await (await adminFetch(`${url}/api/deliveries?output=${output}`)).json()) as { deliveries: any[] }).deliveries
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { HttpFake, readFixture, startOwnRedis, startStack, type FakeResponse, type Stack } from '@postee/testkit'
+import { HttpFake, adminFetch, readFixture, startOwnRedis, startStack, type FakeResponse, type Stack } from '@postee/testkit'
 
 /** A fake that answers its requests in order from a script; the last answer repeats. */
 function scripted(...answers: FakeResponse[]): HttpFake {
@@ -24,7 +24,7 @@ async function post(url: string, body: string): Promise<{ status: number; json: 
 }
 
 async function deliveries(url: string, query = ''): Promise<any[]> {
-  return ((await (await fetch(`${url}/api/deliveries?limit=1000${query}`)).json()) as { deliveries: any[] }).deliveries
+  return ((await (await adminFetch(`${url}/api/deliveries?limit=1000${query}`)).json()) as { deliveries: any[] }).deliveries
 }
 
 /** Polls until `predicate` holds on the deliveries of `output`, or fails with what it saw. */
@@ -99,11 +99,11 @@ describe('delivery under faults (ingest + dispatcher processes, real Postgres an
       const [dead] = await until(url, 'exhausted', (rows) => rows[0]?.status === 'dead')
       expect(dead).to.include({ attempts: 2 })
       expect(dead.lastError).to.match(/HTTP 503/)
-      const replay = await fetch(`${url}/api/deliveries/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ output: 'exhausted' }) })
+      const replay = await adminFetch(`${url}/api/deliveries/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ output: 'exhausted' }) })
       expect(await replay.json()).to.deep.equal({ replayed: 1, enqueued: 1 })
       const [sent] = await until(url, 'exhausted', (rows) => rows[0]?.status === 'sent')
       expect(sent.attempts).to.equal(1)
-      const again = await fetch(`${url}/api/deliveries/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: [sent.id] }) })
+      const again = await adminFetch(`${url}/api/deliveries/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: [sent.id] }) })
       expect(await again.json()).to.deep.equal({ replayed: 0, enqueued: 0 })
       await new Promise((resolve) => setTimeout(resolve, 500))
       expect(fakes.exhausted.requests).to.have.length(3)
@@ -117,7 +117,7 @@ describe('delivery under faults (ingest + dispatcher processes, real Postgres an
     })
 
     it('refuses a replay without a selector', async () => {
-      const response = await fetch(`${stack.ingestUrls[0]}/api/deliveries/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+      const response = await adminFetch(`${stack.ingestUrls[0]}/api/deliveries/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
       expect(response.status).to.equal(400)
       expect(((await response.json()) as { error: string }).error).to.match(/say which deliveries to replay/)
     })

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { expect } from 'chai'
-import { HttpFake, readFixture, startStack, type Stack } from '@postee/testkit'
+import { HttpFake, adminFetch, readFixture, startStack, type Stack } from '@postee/testkit'
 
 const hook = (name: string, url: string) => `- name: ${name}\n  type: webhook\n  enable: true\n  url: ${url}/${name}\n`
 
@@ -37,7 +37,7 @@ describe('operations: config reload and metrics (processes)', function () {
 
   it('refuses an invalid new config with its problems, and keeps the old one in force', async () => {
     writeFileSync(stack.env.AQUAALERT_CFG!, `${hook('first', fake.url)}  Policy-Min-Vulnerabilty: high\n`)
-    const response = await fetch(`${stack.ingestUrls[0]}/api/reload`, { method: 'POST' })
+    const response = await adminFetch(`${stack.ingestUrls[0]}/api/reload`, { method: 'POST' })
     expect(response.status).to.equal(422)
     const body = (await response.json()) as { applied: boolean; problems: string[] }
     expect(body.applied).to.equal(false)

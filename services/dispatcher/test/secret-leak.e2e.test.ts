@@ -13,6 +13,7 @@ const SECRETS = {
   JIRA_PAT: 'jra-pat-Tt5Yy6Uu7Ii8',
   SMTP_PASSWORD: 'smt-Oo9Pp0Aa1Ss2',
   INGEST_TOKEN: 'ing-7k6j5h4g3f2d1s0a',
+  ADMIN_TOKEN: 'adm-3m4n5b6v7c8x9z0l',
 }
 const JIRA_USER = 'bot@example.com'
 const DERIVED = [Buffer.from(`${JIRA_USER}:${SECRETS.JIRA_PASSWORD}`).toString('base64'), Buffer.from(`postee:${SECRETS.SNOW_PASSWORD}`).toString('base64')]
@@ -32,6 +33,7 @@ function config(url: string, smtpPort: number): string {
   const common = '  retries: 2\n  backoff: 50ms\n  backoff-max: 100ms\n  timeout: 2s\n'
   return `- type: common
   Ingest-Token: $INGEST_TOKEN
+  Admin-Token: $ADMIN_TOKEN
 - name: hook
   type: webhook
   enable: true
@@ -109,13 +111,14 @@ describe('no secret is ever shown (failing deliveries with known secrets)', func
   it('finds none in any log line, API answer, CLI-visible error or metric', async () => {
     const url = stack.ingestUrls[0]!
     const auth = { authorization: `Bearer ${SECRETS.INGEST_TOKEN}`, 'content-type': 'application/json' }
+    const admin = { authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` }
     const posted = await fetch(`${url}/scan`, { method: 'POST', body: readFixture('aqua-input.json'), headers: auth })
     expect(posted.status).to.equal(202)
     const { id } = (await posted.json()) as { id: string }
     // Let every delivery run out of attempts against the echoing target.
     let deliveries: { status: string; lastError: string | null }[] = []
     for (let waited = 0; waited < 30_000; waited += 250) {
-      deliveries = ((await (await fetch(`${url}/api/deliveries?scan=${id}`, { headers: auth })).json()) as { deliveries: typeof deliveries }).deliveries
+      deliveries = ((await (await fetch(`${url}/api/deliveries?scan=${id}`, { headers: admin })).json()) as { deliveries: typeof deliveries }).deliveries
       if (deliveries.length === 8 && deliveries.every((d) => ['failed', 'dead'].includes(d.status))) break
       await new Promise((resolve) => setTimeout(resolve, 250))
     }
@@ -128,11 +131,11 @@ describe('no secret is ever shown (failing deliveries with known secrets)', func
     const surfaces: [string, string][] = [
       ['ingest log', stack.ingests[0]!.output()],
       ['dispatcher log', stack.dispatchers[0]!.output()],
-      ['GET /api/deliveries', await (await fetch(`${url}/api/deliveries`, { headers: auth })).text()],
-      ['GET /api/scans/:id', await (await fetch(`${url}/api/scans/${id}`, { headers: auth })).text()],
+      ['GET /api/deliveries', await (await fetch(`${url}/api/deliveries`, { headers: admin })).text()],
+      ['GET /api/scans/:id', await (await fetch(`${url}/api/scans/${id}`, { headers: admin })).text()],
       ['ingest /metrics', await (await fetch(`${url}/metrics`)).text()],
       ['dispatcher /metrics', await (await fetch(`${stack.dispatcherUrls[0]}/metrics`)).text()],
-      ['config reload answer', await (await fetch(`${url}/api/reload`, { method: 'POST', headers: auth })).text()],
+      ['config reload answer', await (await fetch(`${url}/api/reload`, { method: 'POST', headers: admin })).text()],
     ]
     for (const [surface, text] of surfaces) {
       for (const secret of ALL) expect(text.includes(secret), `${surface} contains a secret`).to.equal(false)

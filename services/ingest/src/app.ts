@@ -1,6 +1,8 @@
 import express, { type ErrorRequestHandler, type Express } from 'express'
+import { HTTP_LIMIT_DEFAULTS, type HttpLimits } from '@postee/shared'
 import { apiRoutes } from './http/api-routes.js'
-import { authenticateScan, requireToken, type IngestCredentials } from './http/auth.js'
+import { authenticateScan, requireAdmin, type IngestCredentials } from './http/auth.js'
+import { bodyIdleTimeout, perClientLimit, refuse } from './http/connection-guard.js'
 import { scanRoutes } from './http/scan-routes.js'
 import type { IngestDependencies } from './ingest-scan.js'
 
@@ -13,6 +15,8 @@ export interface AppDependencies extends IngestDependencies {
   readonly credentials: () => IngestCredentials
   /** Reloads cfg.yaml (POST /api/reload); the problems when the new config was refused. */
   readonly reload?: () => Promise<{ readonly applied: boolean; readonly problems?: readonly string[] }>
+  /** Per-client cap, body idle timeout and the budget for unverified signed bodies; the defaults when absent. */
+  readonly httpLimits?: HttpLimits
 }
 
 /** Wires the routes of contract.md "HTTP API of ingest"; no logic of its own. */
@@ -34,15 +38,23 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics())
   })
-  const auth = requireToken(deps.credentials)
+  // Probes above stay open and uncapped; everything below is capped per client and must keep its body flowing.
+  const limits = deps.httpLimits ?? HTTP_LIMIT_DEFAULTS
+  app.use(perClientLimit(() => limits.maxRequestsPerClient))
+  app.use(bodyIdleTimeout(() => limits.bodyIdleTimeoutMs))
+  const auth = requireAdmin(deps.credentials)
   app.post('/api/reload', auth, async (_req, res) => {
     if (!deps.reload) return void res.status(404).json({ error: 'reload is not available here' })
     const result = await deps.reload()
     res.status(result.applied ? 200 : 422).json(result)
   })
   app.use('/api', auth, apiRoutes(deps))
-  app.use(scanRoutes(deps, authenticateScan(deps.credentials), () => deps.config().common.maxBodyBytes, () => deps.credentials().hmacSecrets))
-  app.use((_req, res) => {
+  const maxBodyBytes = () => deps.config().common.maxBodyBytes
+  const scanAuth = authenticateScan(deps.credentials, { maxBodyBytes, unverifiedBodyBytes: () => limits.unverifiedBodyBytes })
+  app.use(scanRoutes(deps, scanAuth, maxBodyBytes, () => deps.credentials().hmacSecrets))
+  app.use((req, res) => {
+    // An unread body is not read just to be discarded.
+    if (!req.complete) return void refuse(res, 404, 'not found: scans go to POST / or POST /scan; see also /api/scans/:id and /api/deliveries')
     res.status(404).json({ error: 'not found: scans go to POST / or POST /scan; see also /api/scans/:id and /api/deliveries' })
   })
   app.use(internalError(deps))
@@ -51,6 +63,7 @@ export function createApp(deps: AppDependencies): Express {
 
 function internalError(deps: AppDependencies): ErrorRequestHandler {
   return (error: Error, _req, res, _next) => {
+    if (res.headersSent) return void res.destroy()
     deps.log.error({ err: error.message }, 'request failed')
     res.status(500).json({ error: 'internal error; the request was not processed' })
   }

@@ -5,6 +5,7 @@ import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type RuntimeE
 import { migrateToLatest } from '@postee/migrations'
 import { DeliveryQueues, applyRetention, createLogger, createRedis, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, tuningFromEnv, type Logger, type ProcessTuning, type RelaySettings } from '@postee/store'
 import { createApp } from './app.js'
+import { guardServer, serverOptions } from './http/connection-guard.js'
 import { createIngestMetrics } from './metrics.js'
 import { httpsOptions, resolveTlsPair } from './tls.js'
 
@@ -48,25 +49,23 @@ async function main(): Promise<void> {
     credentials: () => ({
       tokens: [...env.ingestTokens, ...config.common.ingestTokens],
       hmacSecrets: [...env.ingestHmacSecrets, ...config.common.ingestHmacSecrets],
+      adminTokens: [...env.adminTokens, ...config.common.adminTokens],
     }),
+    httpLimits: env.httpLimits,
     reload,
     ready: async () => ({
       postgres: await sql`select 1`.execute(db).then(() => true, () => false),
       redis: redis.status === 'ready' && (await redis.ping().then(() => true, () => false)),
     }),
   })
-  const servers: Server[] = [await listen(createHttpServer(app), env.http, 'http', log)]
+  // Slow clients cannot hold connections: headers and bodies within seconds (POSTEE_HTTP_*).
+  const servers: Server[] = [await listen(createHttpServer(serverOptions(env.httpLimits), app), env.http, 'http', log)]
   if (env.https) {
     const pair = await resolveTlsPair(db, env.certPem, env.keyPem)
-    const https = createHttpsServer(httpsOptions(pair, env.clientCaPem), app)
+    const https = createHttpsServer({ ...serverOptions(env.httpLimits), ...httpsOptions(pair, env.clientCaPem) }, app)
     servers.push(await listen(https, env.https, 'https', log))
   }
-  // Slow clients cannot hold connections: headers within 20 s, the whole request within 2 min.
-  for (const server of servers) {
-    server.headersTimeout = 20_000
-    server.requestTimeout = 120_000
-    server.keepAliveTimeout = 65_000
-  }
+  for (const server of servers) guardServer(server, env.httpLimits)
 
   const timers = [
     repeat(settings.tuning.relayIntervalMs, async () => {
@@ -115,10 +114,10 @@ async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config; tuning
 function warnAboutSettings(config: Config, env: RuntimeEnv, log: Logger): void {
   const signing = env.ingestHmacSecrets.length + config.common.ingestHmacSecrets.length
   if (env.ingestTokens.length === 0 && config.common.ingestTokens.length === 0 && signing === 0) {
-    log.warn('no ingest token is configured: anyone who can reach this service can post scans and read the API; set POSTEE_INGEST_TOKEN or Ingest-Token')
+    log.warn('no ingest token is configured: anyone who can reach this service can post scans; set POSTEE_INGEST_TOKEN or Ingest-Token')
   }
-  if (signing > 0 && env.ingestTokens.length === 0 && config.common.ingestTokens.length === 0) {
-    log.warn('signing keys are set but no ingest token: the /api routes are open; set POSTEE_INGEST_TOKEN or Ingest-Token')
+  if (env.adminTokens.length === 0 && config.common.adminTokens.length === 0) {
+    log.warn('no admin token is configured: /api/* and POST /api/reload are closed; to open them set POSTEE_ADMIN_TOKEN or Admin-Token in the common item of cfg.yaml')
   }
   if (env.clientCaPem) log.info('the HTTPS listener requires client certificates (AQUAALERT_CLIENT_CA_PEM)')
   for (const integration of config.integrations) {

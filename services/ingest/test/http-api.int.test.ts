@@ -24,7 +24,9 @@ interface Harness {
   close(): Promise<void>
 }
 
-async function serve(options: { db: Kysely<Database>; redisUrl: string; prefix: string; config: Config; tokens?: string[]; hmacSecrets?: string[] }): Promise<Harness & { queues: DeliveryQueues; redis: Redis }> {
+const ADMIN = { authorization: 'Bearer api-admin-token' }
+
+async function serve(options: { db: Kysely<Database>; redisUrl: string; prefix: string; config: Config; tokens?: string[]; hmacSecrets?: string[]; adminTokens?: string[] }): Promise<Harness & { queues: DeliveryQueues; redis: Redis }> {
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
   redis.on('error', () => undefined)
   const queues = new DeliveryQueues(redis, options.prefix)
@@ -38,6 +40,7 @@ async function serve(options: { db: Kysely<Database>; redisUrl: string; prefix: 
     credentials: () => ({
       tokens: (options.tokens ?? []).map((t) => new Secret(t)),
       hmacSecrets: (options.hmacSecrets ?? []).map((t) => new Secret(t)),
+      adminTokens: (options.adminTokens ?? ['api-admin-token']).map((t) => new Secret(t)),
     }),
     ready: async () => ({
       postgres: await sql`select 1`.execute(options.db).then(() => true, () => false),
@@ -155,17 +158,17 @@ describe('ingest HTTP API (in process, real Postgres and Redis)', function () {
 
   it('serves the scan record and its deliveries', async () => {
     const answer = await postScan(harness.url, aquaScan('api-test:1'))
-    const scan = (await (await fetch(`${harness.url}/api/scans/${answer.json.id}`)).json()) as Record<string, unknown>
+    const scan = (await (await fetch(`${harness.url}/api/scans/${answer.json.id}`, { headers: ADMIN })).json()) as Record<string, unknown>
     expect(scan).to.include({ id: answer.json.id, registry: 'Aqua', image: 'api-test:1', outcome: 'new', base: null, diff: null })
     expect(scan.digest).to.be.a('string')
     expect(scan.receivedAt).to.be.a('string')
-    const list = (await (await fetch(`${harness.url}/api/deliveries?scan=${answer.json.id}`)).json()) as { deliveries: any[] }
+    const list = (await (await fetch(`${harness.url}/api/deliveries?scan=${answer.json.id}`, { headers: ADMIN })).json()) as { deliveries: any[] }
     expect(list.deliveries).to.have.length(1)
     expect(list.deliveries[0]).to.have.keys('id', 'scan', 'batch', 'output', 'kind', 'status', 'attempts', 'lastError', 'externalId', 'createdAt', 'updatedAt')
-    expect((await fetch(`${harness.url}/api/scans/00000000-0000-0000-0000-000000000000`)).status).to.equal(404)
-    expect((await fetch(`${harness.url}/api/scans/not-a-uuid`)).status).to.equal(404)
-    expect((await fetch(`${harness.url}/api/deliveries?status=bogus`)).status).to.equal(400)
-    const byStatus = (await (await fetch(`${harness.url}/api/deliveries?status=pending&output=hook`)).json()) as { deliveries: any[] }
+    expect((await fetch(`${harness.url}/api/scans/00000000-0000-0000-0000-000000000000`, { headers: ADMIN })).status).to.equal(404)
+    expect((await fetch(`${harness.url}/api/scans/not-a-uuid`, { headers: ADMIN })).status).to.equal(404)
+    expect((await fetch(`${harness.url}/api/deliveries?status=bogus`, { headers: ADMIN })).status).to.equal(400)
+    const byStatus = (await (await fetch(`${harness.url}/api/deliveries?status=pending&output=hook`, { headers: ADMIN })).json()) as { deliveries: any[] }
     expect(byStatus.deliveries.every((d) => d.status === 'pending' && d.output === 'hook')).to.equal(true)
   })
 
@@ -192,12 +195,18 @@ describe('ingest HTTP API (in process, real Postgres and Redis)', function () {
       expect((await fetch(`${guarded.url}/api/deliveries`)).status).to.equal(401)
     })
 
+    it('refuses an ingest token on the API (403): scan senders may only post scans', async () => {
+      const answer = await fetch(`${guarded.url}/api/deliveries`, { headers: { authorization: 'Bearer new-token' } })
+      expect(answer.status).to.equal(403)
+      expect(((await answer.json()) as { error: string }).error).to.match(/ingest token.*only post scans/)
+    })
+
     it('accepts each token in each form: Bearer, X-Postee-Token, ?token=', async () => {
       expect((await postScan(guarded.url, aquaScan('auth:2'), { authorization: 'Bearer old-token' })).status).to.equal(202)
       expect((await postScan(guarded.url, aquaScan('auth:3'), { 'x-postee-token': 'new-token' })).status).to.equal(202)
       const query = await fetch(`${guarded.url}/scan?token=new-token`, { method: 'POST', body: aquaScan('auth:4') })
       expect(query.status).to.equal(202)
-      expect((await fetch(`${guarded.url}/api/deliveries`, { headers: { authorization: 'Bearer new-token' } })).status).to.equal(200)
+      expect((await fetch(`${guarded.url}/api/deliveries`, { headers: ADMIN })).status).to.equal(200)
     })
 
     it('leaves /ping, /healthz, /readyz and /metrics open', async () => {

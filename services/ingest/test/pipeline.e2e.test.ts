@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { HttpFake, readFixture, readFixtureJson, startStack, type Stack } from '@postee/testkit'
+import { HttpFake, adminFetch, readFixture, readFixtureJson, startStack, type Stack } from '@postee/testkit'
 
 /** Posts a body to ingest and returns the status and JSON answer. */
 async function post(url: string, body: Buffer | string, headers: Record<string, string> = {}) {
@@ -11,7 +11,7 @@ async function post(url: string, body: Buffer | string, headers: Record<string, 
 async function settledDeliveries(url: string, expected: number, timeoutMs = 20_000): Promise<any[]> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const { deliveries } = (await (await fetch(`${url}/api/deliveries`)).json()) as { deliveries: any[] }
+    const { deliveries } = (await (await adminFetch(`${url}/api/deliveries`)).json()) as { deliveries: any[] }
     const settled = deliveries.filter((d) => ['sent', 'failed', 'dead'].includes(d.status))
     if (deliveries.length >= expected && settled.length === deliveries.length) return deliveries
     if (Date.now() > deadline) throw new Error(`deliveries not settled: ${JSON.stringify(deliveries.map((d) => d.status))}`)
@@ -131,7 +131,7 @@ describe('the pipeline end to end (ingest and dispatcher processes, Postgres, Re
     it('forwards the original payload unchanged, with the delivery id header', async () => {
       const alpine = fake.requests.find((r) => r.path === '/alpine-medium')!
       expect(alpine.body).to.equal(readFixture('extracted/v1-scanservice_test.AlpineImageSource.json').toString('utf8'))
-      const { deliveries } = (await (await fetch(`${stack.ingestUrls[0]}/api/deliveries?output=alpine-medium`)).json()) as { deliveries: any[] }
+      const { deliveries } = (await (await adminFetch(`${stack.ingestUrls[0]}/api/deliveries?output=alpine-medium`)).json()) as { deliveries: any[] }
       expect(alpine.headers['x-postee-delivery']).to.equal(deliveries[0].id)
     })
 
@@ -151,7 +151,7 @@ describe('the pipeline end to end (ingest and dispatcher processes, Postgres, Re
       json.resources[0].vulnerabilities[0].name = 'CVE-2099-0001'
       const swapped = await post(url, JSON.stringify(json))
       expect(swapped.json.outcome).to.equal('changed')
-      const scan = (await (await fetch(`${url}/api/scans/${swapped.json.id}`)).json()) as any
+      const scan = (await (await adminFetch(`${url}/api/scans/${swapped.json.id}`)).json()) as any
       expect(scan.diff).to.include({ added: 1, fixed: 1 })
       expect(scan.base.digest).to.equal(json.digest)
       await fake.waitForRequests(5)

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { request as httpsRequest, createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
 import { expect } from 'chai'
 import express from 'express'
 import { generate } from 'selfsigned'
@@ -32,7 +33,7 @@ describe('HMAC body signatures', () => {
 
   it('a request with neither a token nor a signature is refused when signing keys are set', async () => {
     const app = express()
-    app.post('/scan', authenticateScan(() => ({ tokens: [], hmacSecrets: secrets })), (_req, res) => void res.json({ signature: res.locals.signature ?? null }))
+    app.post('/scan', authenticateScan(() => ({ tokens: [], hmacSecrets: secrets, adminTokens: [] })), (_req, res) => void res.json({ signature: res.locals.signature ?? null }))
     const server = app.listen(0, '127.0.0.1')
     await new Promise((resolve) => server.once('listening', resolve))
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scan`
@@ -40,8 +41,16 @@ describe('HMAC body signatures', () => {
       const refused = await fetch(url, { method: 'POST', body: '{}' })
       expect(refused.status).to.equal(401)
       expect(((await refused.json()) as { error: string }).error).to.match(/an X-Postee-Signature header/)
-      const passed = await fetch(url, { method: 'POST', body: '{}', headers: { 'x-postee-signature': 't=1,v1=ab' } })
-      expect(await passed.json()).to.deep.equal({ signature: 't=1,v1=ab' })
+      // Well-formed and fresh: only the body can tell, so it is let through to be read and checked.
+      const header = `t=${Math.floor(Date.now() / 1000)},v1=${'ab'.repeat(32)}`
+      const passed = await fetch(url, { method: 'POST', body: '{}', headers: { 'x-postee-signature': header } })
+      expect(await passed.json()).to.deep.equal({ signature: header })
+      // Malformed or stale: refused before the body is read, and the connection is closed.
+      for (const bad of ['t=1,v1=ab', `t=${Math.floor(Date.now() / 1000) - 3600},v1=${'ab'.repeat(32)}`, 'sha256=abc']) {
+        const refused = await fetch(url, { method: 'POST', body: '{}', headers: { 'x-postee-signature': bad } })
+        expect(refused.status, bad).to.equal(401)
+        expect(refused.headers.get('connection'), bad).to.equal('close')
+      }
     } finally {
       server.close()
     }
@@ -90,6 +99,49 @@ describe('the HTTPS listener', function () {
     )
     expect(error?.message).to.match(/protocol version|unsupported protocol/i)
     expect(await call([pair, undefined], { maxVersion: 'TLSv1.2' })).to.equal(200)
+  })
+
+  // TLS 1.2 is accepted only with ECDHE key exchange and an AEAD cipher; the client offers exactly one suite each time.
+  const tls12: [string, boolean][] = [
+    ['ECDHE-RSA-AES128-GCM-SHA256', true],
+    ['ECDHE-RSA-AES256-GCM-SHA384', true],
+    ['ECDHE-RSA-CHACHA20-POLY1305', true],
+    ['AES128-SHA', false],
+    ['AES128-GCM-SHA256', false],
+    ['AES256-SHA256', false],
+    ['ECDHE-RSA-AES128-SHA', false],
+    ['ECDHE-RSA-AES256-SHA384', false],
+    ['DHE-RSA-AES128-GCM-SHA256', false],
+  ]
+  for (const [cipher, accepted] of tls12) {
+    it(`TLS 1.2 with ${cipher} → ${accepted ? 'accepted' : 'handshake refused'}`, async () => {
+      const pair = { certPem: serverPair.cert, keyPem: serverPair.private }
+      const outcome = await call([pair, undefined], { maxVersion: 'TLSv1.2', ciphers: `${cipher}:@SECLEVEL=0` }).then(
+        (status) => status,
+        (e: Error) => e.message,
+      )
+      if (accepted) expect(outcome).to.equal(200)
+      else expect(outcome).to.be.a('string').and.match(/handshake failure|no shared cipher|no ciphers available/i)
+    })
+  }
+
+  it('TLS 1.3 is accepted (each of its suites is forward-secret AEAD)', async () => {
+    const pair = { certPem: serverPair.cert, keyPem: serverPair.private }
+    const server = createHttpsServer(httpsOptions(pair, undefined), (_req, res) => res.end('ok'))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const protocol = await new Promise<string | null>((resolve, reject) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, () => {
+          resolve(socket.getProtocol())
+          socket.end()
+        })
+        socket.on('error', reject)
+      })
+      expect(protocol).to.equal('TLSv1.3')
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
   })
 
   it('with a client CA, requires a client certificate signed by it (mutual TLS)', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { expect } from 'chai'
-import { HttpFake, readFixtureJson, startStack, type Stack } from '@postee/testkit'
+import { HttpFake, adminFetch, readFixtureJson, startStack, type Stack } from '@postee/testkit'
 
 const TESTDATA = new URL('../../../packages/shared/src/scan/testdata/', import.meta.url)
 const testdata = (name: string) => readFileSync(new URL(name, TESTDATA), 'utf8')
@@ -60,7 +60,7 @@ describe('Trivy and Trivy Operator inputs end to end (processes, Postgres, Redis
     expect(first.status).to.equal(202)
     expect(first.json.outcome).to.equal('new')
     expect(first.json.deliveries.map((d: any) => d.output).sort()).to.deep.equal(['alpine-only', 'critical', 'docker-hub', 'fixable'])
-    const scan = await (await fetch(`${url}/api/scans/${first.json.id}`)).json()
+    const scan = await (await adminFetch(`${url}/api/scans/${first.json.id}`)).json()
     expect(scan).to.include({ source: 'trivy', registry: 'docker.io', image: 'alpine:3.10' })
 
     expect((await post(url, report)).json.outcome).to.equal('unchanged')
@@ -68,7 +68,7 @@ describe('Trivy and Trivy Operator inputs end to end (processes, Postgres, Redis
     changed.Results[0].Vulnerabilities.pop()
     const rescan = await post(url, JSON.stringify(changed))
     expect(rescan.json.outcome).to.equal('changed')
-    const diff = (await (await fetch(`${url}/api/scans/${rescan.json.id}`)).json()) as any
+    const diff = (await (await adminFetch(`${url}/api/scans/${rescan.json.id}`)).json()) as any
     expect(diff.diff).to.include({ added: 0, fixed: 1 })
   })
 
@@ -90,7 +90,7 @@ describe('Trivy and Trivy Operator inputs end to end (processes, Postgres, Redis
     const deliveries = answers.flatMap((a) => a.json.deliveries.map((d: any) => d.output)).sort()
     // nginx:1.16 from docker.io: not alpine; the operator reports no compliance; one finding has a fix.
     expect(deliveries).to.deep.equal(['chat', 'critical', 'docker-hub', 'fixable'])
-    const scan = (await (await fetch(`${url}/api/scans/${answers[9]!.json.id}`)).json()) as any
+    const scan = (await (await adminFetch(`${url}/api/scans/${answers[9]!.json.id}`)).json()) as any
     expect(scan.source).to.equal('trivy-operator')
     expect(scan.workloads.map((w: any) => `${w.namespace}/${w.name}`).sort()).to.deep.equal(
       Array.from({ length: 10 }, (_, i) => `team-${i + 1}/web-${i + 1}`).sort(),

@@ -37,7 +37,7 @@ function printConfig(config: Config, io: CommandIo): void {
   table(['NAME', 'TYPE', 'ENABLED', 'SENDS', 'DELIVERY'], rows).forEach((line) => io.out(line))
   const c = config.common
   io.out('')
-  io.out(`AquaServer: ${c.aquaServer ?? '(unset: no links)'}; history: ${c.maxDbSizeBytes ? `${Math.round(c.maxDbSizeBytes / 1048576)} MB max` : 'no size limit'}, ${c.deleteOldDataDays ? `${c.deleteOldDataDays} days` : 'kept forever'}, checked every ${c.dbVerifyIntervalHours} h; ingest tokens: ${c.ingestTokens.length}`)
+  io.out(`AquaServer: ${c.aquaServer ?? '(unset: no links)'}; history: ${c.maxDbSizeBytes ? `${Math.round(c.maxDbSizeBytes / 1048576)} MB max` : 'no size limit'}, ${c.deleteOldDataDays ? `${c.deleteOldDataDays} days` : 'kept forever'}, checked every ${c.dbVerifyIntervalHours} h; ingest tokens: ${c.ingestTokens.length}; admin tokens: ${c.adminTokens.length}`)
   for (const notice of config.notices) io.out(`note: ${notice}`)
 }
 

@@ -67,6 +67,7 @@ export function defaultCommonSettings(): CommonSettings {
     deleteOldDataDays: undefined,
     dbVerifyIntervalHours: CONFIG_DEFAULTS.dbVerifyIntervalHours,
     ingestTokens: [],
+    adminTokens: [],
     ingestHmacSecrets: [],
     maxBodyBytes: CONFIG_DEFAULTS.maxBodyBytes,
   }
@@ -88,6 +89,7 @@ export function readCommon(r: ItemReader): CommonSettings {
     deleteOldDataDays: deleteOldData > 0 ? deleteOldData : undefined,
     dbVerifyIntervalHours: r.positiveNumber(COMMON_KEYS.dbVerifyInterval, CONFIG_DEFAULTS.dbVerifyIntervalHours),
     ingestTokens: r.list(COMMON_KEYS.ingestToken).map((token) => new Secret(token)),
+    adminTokens: r.list(COMMON_KEYS.adminToken).map((token) => new Secret(token)),
     maxBodyBytes,
     ingestHmacSecrets: r.list(COMMON_KEYS.ingestHmacSecret).map((secret) => new Secret(secret)),
   }

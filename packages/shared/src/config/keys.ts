@@ -143,6 +143,11 @@ export const COMMON_KEYS = {
   dbVerifyInterval: 'DbVerifyInterval',
   /** Addition: tokens ingest accepts (a list or comma-separated; each may be `$VAR`); secrets. */
   ingestToken: 'Ingest-Token',
+  /**
+   * Addition: the operators' tokens for `/api/*`, reload and the console (a list or
+   * comma-separated; each may be `$VAR`); secrets. Ingest tokens may only post scans.
+   */
+  adminToken: 'Admin-Token',
   /** Addition: largest scan body ingest accepts (a size; a bare number is MB; default 20MB). */
   maxBodySize: 'Max-Body-Size',
   /**
@@ -180,7 +185,7 @@ export const SECRET_KEYS: Readonly<Record<ItemType, readonly string[]>> = {
   webhook: ['url'],
   splunk: ['token'],
   serviceNow: ['password'],
-  common: ['ingest-token', 'ingest-hmac-secret'],
+  common: ['ingest-token', 'ingest-hmac-secret', 'admin-token'],
 }
 
 const SECOND = 1000

@@ -7,6 +7,7 @@ import type { Config, Integration } from './types.js'
 
 const ENV = {
   INGEST_A: 'ingest-a',
+  ADMIN_A: 'admin-a',
   JIRA_PASSWORD: 'jira-pw',
   JIRA_PAT: 'jira-pat',
   SMTP_PASSWORD: 'smtp-pw',
@@ -46,6 +47,7 @@ describe('config/load: every key of every type', () => {
     ['deleteOldDataDays', 7],
     ['dbVerifyIntervalHours', 2.5],
     ['ingestTokens', ['ingest-a', 'literal-token']],
+    ['adminTokens', ['admin-a', 'admin-literal']],
     ['maxBodyBytes', 5 * 1024 * 1024],
   ]
   for (const [path, expected] of common) {
@@ -196,6 +198,7 @@ describe('config/load: defaults', () => {
       deleteOldDataDays: undefined,
       dbVerifyIntervalHours: 1,
       ingestTokens: [],
+      adminTokens: [],
       ingestHmacSecrets: [],
       maxBodyBytes: 20 * 1024 * 1024,
     })

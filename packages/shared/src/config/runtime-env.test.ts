@@ -28,6 +28,8 @@ describe('config/runtime-env', () => {
       logLevel: 'info',
       ingestTokens: [],
       ingestHmacSecrets: [],
+      adminTokens: [],
+      httpLimits: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, bodyIdleTimeoutMs: 10_000, maxRequestsPerClient: 64, maxConnectionsPerClient: 256, unverifiedBodyBytes: undefined },
       clientCaPem: undefined,
     })
   })
@@ -57,6 +59,7 @@ describe('config/runtime-env', () => {
       POSTEE_MIGRATE: 'OFF',
       POSTEE_LOG_LEVEL: 'Debug',
       POSTEE_INGEST_TOKEN: ' a, ,b ',
+      POSTEE_ADMIN_TOKEN: 'adm-1,adm-2',
     })
     expect(env).to.deep.include({
       certPem: '-----BEGIN CERTIFICATE-----\nabc',
@@ -69,6 +72,8 @@ describe('config/runtime-env', () => {
       logLevel: 'debug',
     })
     expect(env.ingestTokens.map((t) => t.reveal())).to.deep.equal(['a', 'b'])
+    expect(env.adminTokens.map((t) => t.reveal())).to.deep.equal(['adm-1', 'adm-2'])
+    expect(JSON.stringify(env)).to.not.include('adm-1')
     expect(JSON.stringify(env)).to.not.match(/"a"|"b"/)
   })
 

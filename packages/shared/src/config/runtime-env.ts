@@ -1,5 +1,6 @@
 import { Secret } from '../secret.js'
 import { ConfigError } from './config-error.js'
+import { readHttpLimits, type HttpLimits } from './http-limits.js'
 import { parseRedisTarget } from './redis-target.js'
 import type { ConfigProblem } from './types.js'
 
@@ -41,6 +42,10 @@ export interface RuntimeEnv {
   readonly logLevel: LogLevel
   /** POSTEE_INGEST_TOKEN, split on commas; empty when unset. */
   readonly ingestTokens: readonly Secret[]
+  /** POSTEE_ADMIN_TOKEN, split on commas: the operators' tokens for /api and reload; empty when unset. */
+  readonly adminTokens: readonly Secret[]
+  /** The POSTEE_HTTP_* timeouts and per-client caps of the HTTP listeners. */
+  readonly httpLimits: HttpLimits
   /** POSTEE_INGEST_HMAC_SECRET, split on commas: keys that sign scan bodies; empty when unset. */
   readonly ingestHmacSecrets: readonly Secret[]
   /**
@@ -175,6 +180,8 @@ export function readRuntimeEnv(env: NodeJS.ProcessEnv): RuntimeEnv {
     logLevel: r.choice('POSTEE_LOG_LEVEL', LOG_LEVELS, 'info'),
     ingestTokens: secretList(env['POSTEE_INGEST_TOKEN']),
     ingestHmacSecrets: secretList(env['POSTEE_INGEST_HMAC_SECRET']),
+    adminTokens: secretList(env['POSTEE_ADMIN_TOKEN']),
+    httpLimits: readHttpLimits(env, r.problems),
     clientCaPem: read(env, 'AQUAALERT_CLIENT_CA_PEM'),
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems, 'Invalid environment')

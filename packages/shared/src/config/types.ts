@@ -181,6 +181,8 @@ export interface CommonSettings {
   readonly dbVerifyIntervalHours: number
   /** Ingest-Token: tokens accepted on ingest (several during a rotation). */
   readonly ingestTokens: readonly Secret[]
+  /** Admin-Token: operators' tokens for /api, reload and the console (several during a rotation). */
+  readonly adminTokens: readonly Secret[]
   /** Max-Body-Size in bytes (default 20 MB). */
   readonly maxBodyBytes: number
   /** Ingest-Hmac-Secret: keys that sign scan bodies (several during a rotation). */

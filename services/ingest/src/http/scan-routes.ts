@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type Router } from 'express'
 import { ScanRejection, parseScanBody, type Secret } from '@postee/shared'
 import { signatureProblem } from './auth.js'
+import { refuse } from './connection-guard.js'
 import { createScanIngestor, type IngestDependencies } from '../ingest-scan.js'
 
 /** `POST /` and `POST /scan`: the scan webhook. */
@@ -27,7 +28,7 @@ export function scanRoutes(
       const problem = signatureProblem(res.locals.signature, bytes, hmacSecrets())
       if (problem) {
         deps.metrics.scansRejected.inc({ reason: 'unauthorized' })
-        res.status(401).json({ error: problem })
+        refuse(res, 401, problem)
         return
       }
     }
@@ -55,7 +56,10 @@ export function scanRoutes(
 }
 
 function bodyErrors(deps: IngestDependencies, maxBodyBytes: () => number): ErrorRequestHandler {
-  return (error: { type?: string; status?: number; message?: string }, _req, res, next) => {
+  return (error: { type?: string; status?: number; message?: string }, req, res, next) => {
+    if (res.headersSent) return void res.destroy()
+    // The rest of a refused body is not read: the connection closes after the answer.
+    if (!req.complete) res.set('Connection', 'close')
     if (error.type === 'entity.too.large') {
       deps.metrics.scansRejected.inc({ reason: 'too-large' })
       res.status(413).json({ error: `the body is larger than the limit of ${maxBodyBytes()} bytes (after decompression); raise Max-Body-Size in the common item of cfg.yaml to accept it` })
