@@ -2,19 +2,42 @@
 // Starts the whole stack on this machine against local Postgres and Redis: creates the database
 // if it is missing, then runs ingest, one dispatcher and the echo sink of the example config,
 // with their logs interleaved. Ctrl-C stops everything (SIGTERM: ingest and dispatcher drain).
+//
+// Environment (each optional):
+//   ECHO_SINK      host:port of the echo sink (default 127.0.0.1:8099). The example config's
+//                  webhook URL, POSTEE_EXAMPLE_WEBHOOK_URL, is derived from it
+//                  (http://<ECHO_SINK>/postee), so change this one variable to move the sink.
+//   DATABASE_URL   default postgres://postgres@127.0.0.1:5432/postee (created when missing)
+//   REDIS_URL      default redis://127.0.0.1:6379
+//   AQUAALERT_CFG  default config/cfg.example.yaml
+// and every other variable the services read (AQUAALERT_URL for ingest's port, ...).
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { DEFAULT_ECHO_SINK, exampleWebhookUrl } from './local-ports.mjs'
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  // The help is this file's header comment.
+  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1)
+  console.log(lines.slice(0, lines.findIndex((line) => !line.startsWith('//'))).map((line) => line.slice(3)).join('\n'))
+  process.exit(0)
+}
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+const echoSink = process.env.ECHO_SINK || DEFAULT_ECHO_SINK
+if (process.env.POSTEE_EXAMPLE_WEBHOOK_URL) {
+  console.log('start-local: POSTEE_EXAMPLE_WEBHOOK_URL is derived from ECHO_SINK; the value set is ignored, set ECHO_SINK instead')
+}
 const env = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postee',
   REDIS_URL: 'redis://127.0.0.1:6379',
   AQUAALERT_CFG: `${root}config/cfg.example.yaml`,
-  POSTEE_EXAMPLE_WEBHOOK_URL: 'http://127.0.0.1:8099/postee',
   // The operators' token for /api/* and reload on this local stack (the API is closed without one).
   POSTEE_ADMIN_TOKEN: 'local-admin-token',
   ...process.env,
+  ECHO_SINK: echoSink,
+  POSTEE_EXAMPLE_WEBHOOK_URL: exampleWebhookUrl(echoSink),
 }
 
 async function ensureDatabase(url) {

@@ -1,5 +1,6 @@
-import { Kysely, PostgresDialect } from 'kysely'
-import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely/migration'
+// kysely 0.28 (the last release that declares Node 20 support) exports the migrator from its root;
+// 0.29 moved it to 'kysely/migration'.
+import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely'
 import pg from 'pg'
 import * as initialSchema from './migrations/2026-11-26T19-00-00_initial-schema.js'
 import * as aggregation from './migrations/2026-11-26T20-00-00_aggregation.js'

@@ -33,6 +33,8 @@ describe('postee check-config', () => {
     const { io, err } = capture()
     expect(await run(['check-config', path], io)).to.equal(1)
     expect(err.join('\n')).to.match(/3 problems/).and.match(/did you mean jira\?/).and.match(/did you mean Policy-Min-Vulnerability\?/)
+    // In file order, each with its line: the missing url of y sits on y's first line.
+    expect(err.join('\n').split('\n').slice(1).map((line) => /^ {2}line (\d+): (\S+ › \S+):/.exec(line)?.slice(1).join(' '))).to.deep.equal(['2 x › type', '3 y › url', '6 y › Policy-Min-Vulnerabilty'])
   })
 
   it('names a missing file and how to point at another', async () => {

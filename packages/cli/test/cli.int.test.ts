@@ -44,7 +44,7 @@ describe('postee CLI: deliveries, replay, migrate', function () {
   it('lists the dead letters with their errors', async () => {
     const { io, out } = captureIo(env)
     expect(await run(['deliveries'], io)).to.equal(0)
-    expect(out[0]).to.match(/^ID\s+OUTPUT\s+STATUS\s+ATTEMPTS\s+UPDATED\s+LAST ERROR$/)
+    expect(out[0]).to.match(/^ID\s+OUTPUT\s+IMAGE\s+STATUS\s+ATTEMPTS\s+UPDATED\s+LAST ERROR$/)
     expect(out.join('\n')).to.include('project is required').and.include('HTTP 503').and.not.include(ids.sent)
   })
 
@@ -58,6 +58,8 @@ describe('postee CLI: deliveries, replay, migrate', function () {
     const bad = captureIo(env)
     expect(await run(['replay'], bad.io)).to.equal(2)
     expect(bad.err.join('\n')).to.match(/say which deliveries to replay/)
+    // The usage is printed once, by the command runner.
+    expect(bad.err.join('\n').split('postee replay (--id').length - 1).to.equal(1)
     const unknown = captureIo(env)
     expect(await run(['deliveries', '--status', 'lost'], unknown.io)).to.equal(2)
     expect(await run(['frobnicate'], captureIo(env).io)).to.equal(2)
@@ -66,7 +68,7 @@ describe('postee CLI: deliveries, replay, migrate', function () {
   it('replays one output, queues it under its delivery id, with progress', async () => {
     const { io, out, err } = captureIo(env)
     expect(await run(['replay', '--output', 'slack'], io)).to.equal(0)
-    expect(out.join('\n')).to.equal('replayed 1 deliveries')
+    expect(out.join('\n')).to.equal('replayed 1 delivery')
     expect(err).to.deep.equal(['replayed 1/1'])
     const connection = new Redis(redis.url)
     const queue = new Queue(deliveryQueueName('slack'), { connection, prefix: redis.prefix })
@@ -76,6 +78,31 @@ describe('postee CLI: deliveries, replay, migrate', function () {
     const after = captureIo(env)
     await run(['deliveries', '--json'], after.io)
     expect(JSON.parse(after.out.join('\n')).deliveries.map((d: { id: string }) => d.id)).to.deep.equal([ids.failed])
+  })
+
+  it('refuses a malformed --id or --since as bad usage (exit 2), saying what to write', async () => {
+    for (const [args, message] of [
+      [['--id', 'not-a-uuid'], /--id "not-a-uuid" is not a delivery id; ids are UUIDs/],
+      [['--id', ids.failed, '--id', '42'], /--id "42" is not a delivery id/],
+      [['--since', 'yesterday'], /--since "yesterday" is not an ISO 8601 time \(2026-11-26T10:00:00Z\) or an age: a number with s, m, h, d or w \(30m, 2h, 1d\)/],
+    ] as const) {
+      const { io, err, out } = captureIo(env)
+      expect(await run(['replay', ...args], io)).to.equal(2)
+      expect(err.join('\n')).to.match(message).and.not.match(/invalid input syntax/)
+      expect(out).to.deep.equal([])
+    }
+  })
+
+  it('shows each delivery\'s image, and reads --since as an age or an ISO time', async () => {
+    const table = captureIo(env)
+    expect(await run(['deliveries', '--status', 'sent'], table.io)).to.equal(0)
+    expect(table.out[0]).to.match(/^ID\s+OUTPUT\s+IMAGE\s+STATUS/)
+    expect(table.out[1]).to.match(new RegExp(`^${ids.sent}\\s+hook\\s+r/i\\s+sent`))
+    for (const [since, expected] of [['1h', [ids.sent]], ['30m', [ids.sent]], ['2000-01-01T00:00:00Z', [ids.sent]], ['2999-01-01T00:00:00Z', []]] as const) {
+      const { io, out } = captureIo(env)
+      expect(await run(['deliveries', '--status', 'sent', '--since', since, '--json'], io)).to.equal(0)
+      expect(JSON.parse(out.join('\n')).deliveries.map((d: { id: string }) => d.id), since).to.deep.equal(expected)
+    }
   })
 
   it('replays nothing that is not failed or dead', async () => {

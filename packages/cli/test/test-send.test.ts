@@ -78,12 +78,19 @@ describe('postee test-send', () => {
     expect(err[0]).to.not.include(SECRET)
   })
 
-  it('an unknown or disabled integration → exit 2, listing the enabled ones', async () => {
-    for (const name of ['nope', 'quiet']) {
-      const { io, err } = captureIo()
-      expect(await run(['test-send', name, '--config', config], io)).to.equal(2)
-      expect(err.join('\n')).to.equal(`postee test-send: no enabled integration named "${name}"; enabled: hook, chat`)
-    }
+  it('an unknown integration → exit 2, listing the enabled ones', async () => {
+    const { io, err } = captureIo()
+    expect(await run(['test-send', 'nope', '--config', config], io)).to.equal(2)
+    expect(err.join('\n')).to.equal('postee test-send: no enabled integration named "nope"; enabled: hook, chat')
+    expect(fake.requests).to.have.length(0)
+  })
+
+  it('a disabled integration → exit 2, saying it exists but is disabled and how to enable it', async () => {
+    const { io, err } = captureIo()
+    expect(await run(['test-send', 'quiet', '--config', config], io)).to.equal(2)
+    expect(err.join('\n')).to.equal(
+      'postee test-send: the integration "quiet" exists but is disabled (enable: false, or no enable key); set `enable: true` on it in the config file to send through it',
+    )
     expect(fake.requests).to.have.length(0)
   })
 

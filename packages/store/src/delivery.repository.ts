@@ -48,15 +48,29 @@ function toView(row: Selectable<DeliveriesTable>): DeliveryView {
   }
 }
 
-/** Lists deliveries, newest first. */
-export async function listDeliveries(db: Kysely<Database>, filter: DeliveryFilter): Promise<DeliveryView[]> {
-  let query = db.selectFrom('deliveries').selectAll()
-  if (filter.scan) query = query.where('scan_id', '=', filter.scan)
-  if (filter.status) query = query.where('status', '=', filter.status)
-  if (filter.output) query = query.where('output', '=', filter.output)
-  if (filter.since) query = query.where('updated_at', '>=', filter.since)
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit ?? 500).execute()
-  return rows.map(toView)
+/** A delivery in a listing, with the image its scan was of (null for an aggregation batch). */
+export interface DeliveryListing extends DeliveryView {
+  readonly registry: string | null
+  readonly image: string | null
+}
+
+/** The most rows one listing returns, and the number returned when the caller does not say. */
+export const DELIVERY_LIST_LIMIT = { max: 1000, default: 500 } as const
+
+/** Lists deliveries, newest first, at most `limit` (default 500, at most 1000). */
+export async function listDeliveries(db: Kysely<Database>, filter: DeliveryFilter): Promise<DeliveryListing[]> {
+  let query = db
+    .selectFrom('deliveries')
+    .leftJoin('scans', 'scans.id', 'deliveries.scan_id')
+    .selectAll('deliveries')
+    .select(['scans.registry', 'scans.image'])
+  if (filter.scan) query = query.where('deliveries.scan_id', '=', filter.scan)
+  if (filter.status) query = query.where('deliveries.status', '=', filter.status)
+  if (filter.output) query = query.where('deliveries.output', '=', filter.output)
+  if (filter.since) query = query.where('deliveries.updated_at', '>=', filter.since)
+  const limit = Math.min(filter.limit ?? DELIVERY_LIST_LIMIT.default, DELIVERY_LIST_LIMIT.max)
+  const rows = await query.orderBy('deliveries.created_at', 'desc').orderBy('deliveries.id').limit(limit).execute()
+  return rows.map((row) => ({ ...toView(row), registry: row.registry, image: row.image }))
 }
 
 /** Reads one delivery. */

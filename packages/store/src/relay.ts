@@ -1,3 +1,4 @@
+import { ConfigError, type ConfigProblem } from '@postee/shared'
 import { sql, type Kysely } from 'kysely'
 import type { Database } from './database.js'
 import { markEnqueued } from './delivery.repository.js'
@@ -54,19 +55,23 @@ export async function relayPendingDeliveries(
 
 /**
  * Relay settings from POSTEE_RELAY_UNQUEUED_MS and POSTEE_RELAY_REQUEUE_MS (the defaults above
- * when unset); a value that is not a positive number is an error naming the variable.
+ * when unset); throws a ConfigError naming every variable that is not a number ≥ 0.
  */
 export function relaySettingsFromEnv(env: NodeJS.ProcessEnv): RelaySettings {
+  const problems: ConfigProblem[] = []
   const read = (name: string, fallback: number): number => {
     const text = env[name]
-    if (text === undefined || text === '') return fallback
+    if (text === undefined || text.trim() === '') return fallback
     const value = Number(text)
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of milliseconds ≥ 0, not ${JSON.stringify(text)}`)
-    return value
+    if (Number.isFinite(value) && value >= 0) return value
+    problems.push({ item: 'environment', key: name, message: `${JSON.stringify(text)} is not a number of milliseconds ≥ 0; write e.g. ${fallback}` })
+    return fallback
   }
-  return {
+  const settings = {
     unqueuedAfterMs: read('POSTEE_RELAY_UNQUEUED_MS', DEFAULT_RELAY_SETTINGS.unqueuedAfterMs),
     requeueAfterMs: read('POSTEE_RELAY_REQUEUE_MS', DEFAULT_RELAY_SETTINGS.requeueAfterMs),
     batchSize: DEFAULT_RELAY_SETTINGS.batchSize,
   }
+  if (problems.length > 0) throw new ConfigError(problems, 'Invalid environment')
+  return settings
 }

@@ -143,10 +143,16 @@ async function decideAll(trx: Kysely<Database>, inputs: readonly ScanToRecord[])
     }
     return choice
   })
-  const fromHistory = await loadFindings(trx, choices.flatMap((choice) => (choice.base && !choice.base.findings ? [choice.base.historyId] : [])))
+  const needsDiff = (choice: (typeof choices)[number]) => choice.base !== undefined && choice.outcome !== 'unchanged'
+  const fromHistory = await loadFindings(trx, choices.flatMap((choice) => (needsDiff(choice) && !choice.base!.findings ? [choice.base!.historyId] : [])))
   return choices.map((choice, i) => {
     const base = choice.base
     if (!base) return { outcome: choice.outcome, base: undefined, diff: undefined }
+    if (choice.outcome === 'unchanged') {
+      // The matched scan has the same finding set as this one, so there is nothing to load.
+      const findings = inputs[i]!.scan.findings
+      return { outcome: choice.outcome, base: { scanId: base.scanId, digest: base.digest, fingerprint: base.fingerprint, findings: () => findings }, diff: undefined }
+    }
     const baseFindings = base.findings ?? fromHistory.get(base.historyId) ?? []
     return {
       outcome: choice.outcome,
@@ -165,6 +171,7 @@ export async function previewRescan(db: Kysely<Database>, scan: Scan, fingerprin
   const [candidates] = await loadCandidates(db, [scan])
   const { outcome, base } = chooseBase(scan, fingerprint, candidates!)
   if (!base) return { outcome, base: undefined, diff: undefined }
+  if (outcome === 'unchanged') return { outcome, base: { ...base, findings: () => scan.findings }, diff: undefined }
   const baseFindings = (await loadFindings(db, [base.historyId])).get(base.historyId) ?? []
   return { outcome, base: { ...base, findings: () => baseFindings }, diff: diffFindings(baseFindings, scan.findings) }
 }

@@ -1,3 +1,6 @@
+import { ConfigError, readRuntimeEnv, type ConfigProblem, type RuntimeEnv } from '@postee/shared'
+import { relaySettingsFromEnv, type RelaySettings } from './relay.js'
+
 /** Process tuning from the environment (docs/configuration.md, "Environment"), checked once at start. */
 export interface ProcessTuning {
   /** POSTEE_LOCK_DURATION_MS: a dispatcher job's lock; a killed worker's jobs are free after it. */
@@ -18,20 +21,50 @@ const DEFAULTS: Record<keyof ProcessTuning, [string, number]> = {
 }
 
 /**
- * Reads the tuning variables; throws one error listing every variable that is not a whole number
- * of milliseconds ≥ 100, so a typo stops the start instead of turning into NaN timers.
+ * Reads the tuning variables; throws a ConfigError (the format of every environment problem)
+ * listing every variable that is not a whole number of milliseconds ≥ 100, so a typo stops the
+ * start instead of turning into NaN timers.
  */
 export function tuningFromEnv(env: NodeJS.ProcessEnv): ProcessTuning {
-  const problems: string[] = []
+  const problems: ConfigProblem[] = []
   const read = ([name, fallback]: [string, number]): number => {
     const text = env[name]
     if (text === undefined || text.trim() === '') return fallback
     const value = Number(text)
     if (Number.isInteger(value) && value >= 100) return value
-    problems.push(`${name} must be a whole number of milliseconds ≥ 100, not ${JSON.stringify(text)}`)
+    problems.push({ item: 'environment', key: name, message: `${JSON.stringify(text)} is not a whole number of milliseconds ≥ 100; write e.g. ${fallback}` })
     return fallback
   }
   const tuning = Object.fromEntries(Object.entries(DEFAULTS).map(([key, spec]) => [key, read(spec)])) as unknown as ProcessTuning
-  if (problems.length > 0) throw new Error(`invalid environment:\n  ${problems.join('\n  ')}`)
+  if (problems.length > 0) throw new ConfigError(problems, 'Invalid environment')
   return tuning
+}
+
+/** Everything a service reads from the environment. */
+export interface ServiceEnv {
+  readonly env: RuntimeEnv
+  readonly tuning: ProcessTuning
+  readonly relaySettings: RelaySettings
+}
+
+/**
+ * Reads every environment setting of a service (runtime-env, tuning, relay) in one pass: throws
+ * one ConfigError listing every bad variable of all three, so an operator fixes them in one round.
+ */
+export function readServiceEnv(env: NodeJS.ProcessEnv): ServiceEnv {
+  const problems: ConfigProblem[] = []
+  function attempt<T>(read: () => T): T | undefined {
+    try {
+      return read()
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      problems.push(...error.problems)
+      return undefined
+    }
+  }
+  const runtime = attempt(() => readRuntimeEnv(env))
+  const tuning = attempt(() => tuningFromEnv(env))
+  const relaySettings = attempt(() => relaySettingsFromEnv(env))
+  if (runtime === undefined || tuning === undefined || relaySettings === undefined) throw new ConfigError(problems, 'Invalid environment')
+  return { env: runtime, tuning, relaySettings }
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
-import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type Integration, type RuntimeEnv } from '@postee/shared'
-import { DeliveryQueues, createLogger, createRedis, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, tuningFromEnv, type Logger, type ProcessTuning, type RelaySettings } from '@postee/store'
+import { ConfigError, loadConfigFile, type Config, type Integration, type RuntimeEnv } from '@postee/shared'
+import { DeliveryQueues, createLogger, createRedis, openDatabase, readServiceEnv, relayPendingDeliveries, type Logger, type RelaySettings, type ServiceEnv } from '@postee/store'
 import { relayAggregationWindows } from './aggregation/window-relay.js'
 import { createHealthServer } from './health-server.js'
 import { createDispatcherMetrics } from './metrics.js'
@@ -87,11 +87,12 @@ async function main(): Promise<void> {
 }
 
 // Everything read from the environment, checked before anything starts.
-function readEnv(): { env: RuntimeEnv; tuning: ProcessTuning; relaySettings: RelaySettings } {
+function readEnv(): ServiceEnv {
   try {
-    return { env: readRuntimeEnv(process.env), tuning: tuningFromEnv(process.env), relaySettings: relaySettingsFromEnv(process.env) }
+    return readServiceEnv(process.env)
   } catch (error) {
-    process.stderr.write(`postee dispatcher: ${(error as Error).message}\n`)
+    if (!(error instanceof ConfigError)) throw error
+    process.stderr.write(`postee dispatcher: the environment is invalid, nothing was started.\n${error.message}\n`)
     process.exit(1)
   }
 }

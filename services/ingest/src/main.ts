@@ -1,9 +1,9 @@
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { sql } from 'kysely'
-import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type RuntimeEnv } from '@postee/shared'
+import { ConfigError, loadConfigFile, type Config, type RuntimeEnv } from '@postee/shared'
 import { migrateToLatest } from '@postee/migrations'
-import { DeliveryQueues, applyRetention, createLogger, createRedis, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, tuningFromEnv, type Logger, type ProcessTuning, type RelaySettings } from '@postee/store'
+import { DeliveryQueues, applyRetention, createLogger, createRedis, openDatabase, readServiceEnv, relayPendingDeliveries, type Logger, type ProcessTuning, type RelaySettings } from '@postee/store'
 import { createApp } from './app.js'
 import { guardServer, serverOptions } from './http/connection-guard.js'
 import { createIngestMetrics } from './metrics.js'
@@ -98,9 +98,7 @@ async function main(): Promise<void> {
 // Everything read from the environment and the config file, checked before anything starts.
 async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config; tuning: ProcessTuning; relaySettings: RelaySettings }> {
   try {
-    const env = readRuntimeEnv(process.env)
-    const tuning = tuningFromEnv(process.env)
-    const relaySettings = relaySettingsFromEnv(process.env)
+    const { env, tuning, relaySettings } = readServiceEnv(process.env)
     return { env, tuning, relaySettings, config: await loadConfigFile(env.configPath, process.env) }
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -164,12 +164,40 @@ describe('ingest HTTP API (in process, real Postgres and Redis)', function () {
     expect(scan.receivedAt).to.be.a('string')
     const list = (await (await fetch(`${harness.url}/api/deliveries?scan=${answer.json.id}`, { headers: ADMIN })).json()) as { deliveries: any[] }
     expect(list.deliveries).to.have.length(1)
-    expect(list.deliveries[0]).to.have.keys('id', 'scan', 'batch', 'output', 'kind', 'status', 'attempts', 'lastError', 'externalId', 'createdAt', 'updatedAt')
+    expect(list.deliveries[0]).to.have.keys('id', 'scan', 'batch', 'output', 'kind', 'status', 'attempts', 'lastError', 'externalId', 'createdAt', 'updatedAt', 'registry', 'image')
+    expect(list.deliveries[0]).to.include({ registry: 'Aqua', image: 'api-test:1' })
     expect((await fetch(`${harness.url}/api/scans/00000000-0000-0000-0000-000000000000`, { headers: ADMIN })).status).to.equal(404)
     expect((await fetch(`${harness.url}/api/scans/not-a-uuid`, { headers: ADMIN })).status).to.equal(404)
     expect((await fetch(`${harness.url}/api/deliveries?status=bogus`, { headers: ADMIN })).status).to.equal(400)
     const byStatus = (await (await fetch(`${harness.url}/api/deliveries?status=pending&output=hook`, { headers: ADMIN })).json()) as { deliveries: any[] }
     expect(byStatus.deliveries.every((d) => d.status === 'pending' && d.output === 'hook')).to.equal(true)
+  })
+
+  it('records an unchanged rescan with the scan it matched as its base, and no diff', async () => {
+    const first = await postScan(harness.url, aquaScan('rescan-test:1'))
+    const again = await postScan(harness.url, aquaScan('rescan-test:1'))
+    expect([first.json.outcome, again.json.outcome]).to.deep.equal(['new', 'unchanged'])
+    const firstRecord = (await (await fetch(`${harness.url}/api/scans/${first.json.id}`, { headers: ADMIN })).json()) as Record<string, any>
+    const record = (await (await fetch(`${harness.url}/api/scans/${again.json.id}`, { headers: ADMIN })).json()) as Record<string, any>
+    expect(record).to.deep.include({ outcome: 'unchanged', base: { digest: firstRecord.digest, scanId: first.json.id }, diff: null })
+    // A third identical POST still matches the first: an unchanged rescan stores no findings of its own.
+    const third = await postScan(harness.url, aquaScan('rescan-test:1'))
+    const thirdRecord = (await (await fetch(`${harness.url}/api/scans/${third.json.id}`, { headers: ADMIN })).json()) as Record<string, any>
+    expect(thirdRecord.base).to.deep.equal({ digest: firstRecord.digest, scanId: first.json.id })
+  })
+
+  it('honours ?limit= on /api/deliveries, from 1 to 1000', async () => {
+    for (let i = 0; i < 3; i++) await postScan(harness.url, aquaScan(`limit-test:${i}`))
+    const all = (await (await fetch(`${harness.url}/api/deliveries`, { headers: ADMIN })).json()) as { deliveries: any[] }
+    expect(all.deliveries.length).to.be.at.least(3)
+    const two = (await (await fetch(`${harness.url}/api/deliveries?limit=2`, { headers: ADMIN })).json()) as { deliveries: any[] }
+    expect(two.deliveries.map((d) => d.id)).to.deep.equal(all.deliveries.slice(0, 2).map((d) => d.id))
+    expect(((await (await fetch(`${harness.url}/api/deliveries?limit=1000`, { headers: ADMIN })).json()) as { deliveries: any[] }).deliveries).to.have.length(all.deliveries.length)
+    for (const bad of ['0', '1001', 'ten', '2.5', '-1', '']) {
+      const response = await fetch(`${harness.url}/api/deliveries?limit=${bad}`, { headers: ADMIN })
+      expect(response.status, bad).to.equal(400)
+      expect(((await response.json()) as { error: string }).error).to.equal('limit must be a whole number from 1 to 1000 (default 500)')
+    }
   })
 
   it('answers /ping, /healthz, /readyz and /metrics', async () => {

@@ -1,12 +1,16 @@
 import { parseArgs } from 'node:util'
 import { replayDeliveries } from '@postee/store'
 import { connect } from '../connections.js'
+import { SINCE_FORMAT, parseSince, plural } from '../format.js'
 import { UsageError, type CommandIo, type ExitCode } from '../io.js'
 
 /** Usage of `postee replay`. */
-export const REPLAY_USAGE = `postee replay (--id ID [--id ID ...] | --output NAME | --since ISO-TIME | --all)
+export const REPLAY_USAGE = `postee replay (--id ID [--id ID ...] | --output NAME | --since TIME | --all)
   Moves failed and dead deliveries back to pending with fresh attempts and queues them again under
-  their own delivery id. --output and --since combine. Sent deliveries are never sent again.`
+  their own delivery id. --output and --since combine. Sent deliveries are never sent again.
+  ID is a delivery id (a UUID, as postee deliveries lists them). TIME is ${SINCE_FORMAT}.`
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const BATCH = 500
 
@@ -21,9 +25,12 @@ export async function replayCommand(args: readonly string[], io: CommandIo): Pro
       all: { type: 'boolean', default: false },
     },
   })
-  const since = values.since ? new Date(values.since) : undefined
-  if (since && Number.isNaN(since.getTime())) throw new UsageError('--since must be an ISO 8601 time, e.g. 2026-11-26T10:00:00Z')
-  if (!values.id && !values.output && !since && !values.all) throw new UsageError(`say which deliveries to replay:\n${REPLAY_USAGE}`)
+  const since = values.since === undefined ? undefined : parseSince(values.since, new Date())
+  if (values.since !== undefined && since === undefined) throw new UsageError(`--since ${JSON.stringify(values.since)} is not ${SINCE_FORMAT}`)
+  // Checked here: Postgres would refuse a malformed id with a raw "invalid input syntax" error.
+  const badIds = (values.id ?? []).filter((id) => !UUID.test(id))
+  if (badIds.length > 0) throw new UsageError(`--id ${badIds.map((id) => JSON.stringify(id)).join(', ')} is not a delivery id; ids are UUIDs such as 0b9d3c1e-5f2a-4c7b-9e1d-2a3b4c5d6e7f (postee deliveries lists them)`)
+  if (!values.id && !values.output && !since && !values.all) throw new UsageError('say which deliveries to replay: --id, --output, --since, or --all for every failed and dead one')
   const { db, queues, close } = connect(io.env)
   try {
     let query = db.selectFrom('deliveries').select('id').where('status', 'in', ['failed', 'dead'])
@@ -43,7 +50,7 @@ export async function replayCommand(args: readonly string[], io: CommandIo): Pro
       waiting += report.replayed - report.enqueued
       io.err(`replayed ${replayed}/${ids.length}`)
     }
-    io.out(`replayed ${replayed} deliveries${waiting > 0 ? `; ${waiting} could not be queued now (Redis?) and will be queued by the relay` : ''}`)
+    io.out(`replayed ${plural(replayed, 'delivery', 'deliveries')}${waiting > 0 ? `; ${waiting} could not be queued now (Redis?) and will be queued by the relay` : ''}`)
     return 0
   } finally {
     await close()

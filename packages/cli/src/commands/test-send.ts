@@ -62,6 +62,11 @@ export async function testSendCommand(args: readonly string[], io: CommandIo): P
   const enabled = config.integrations.filter((i) => i.enabled)
   const integration = enabled.find((i) => i.name === positionals[0])
   const output = integration && createOutput(integration)
+  const disabled = config.integrations.find((i) => !i.enabled && i.name === positionals[0])
+  if (disabled) {
+    io.err(`postee test-send: the integration "${disabled.name}" exists but is disabled (enable: false, or no enable key); set \`enable: true\` on it in the config file to send through it`)
+    return 2
+  }
   if (!integration || !output) {
     const names = enabled.map((i) => i.name).join(', ') || 'none'
     io.err(`postee test-send: no enabled integration named "${positionals[0]}"; enabled: ${names}`)

@@ -1,9 +1,13 @@
 import type { ConfigProblem } from './types.js'
 
-/** Formats one problem as the single line `<item> › <key>: <message>` (no key: `<item>: <message>`). */
+/**
+ * Formats one problem as the single line `line <N>: <item> › <key>: <message>` (no key: `<item>:
+ * <message>`; no line, as for environment variables: no `line <N>: ` prefix).
+ */
 export function formatProblem(problem: ConfigProblem): string {
   const where = problem.key === '' ? problem.item : `${problem.item} › ${problem.key}`
-  return `${where}: ${problem.message}`
+  const line = problem.line === undefined ? '' : `line ${problem.line}: `
+  return `${line}${where}: ${problem.message}`
 }
 
 /**

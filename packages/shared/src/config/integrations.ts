@@ -105,6 +105,17 @@ function readRecipients(r: ItemReader): readonly string[] {
   return recipients
 }
 
+// `name@domain`, or `Display Name <name@domain>` as mail headers write it.
+const SENDER_ADDRESS = /^(?:[^\s@<>]+@[^\s@<>]+|[^<>]*<[^\s@<>]+@[^\s@<>]+>)$/
+
+function readSender(r: ItemReader, user: string | undefined): string | undefined {
+  const sender = r.text(EMAIL_KEYS.sender)?.trim()
+  if (sender !== undefined && !SENDER_ADDRESS.test(sender)) {
+    r.report(EMAIL_KEYS.sender, `${JSON.stringify(sender)} is not an email address; write name@domain or "Display Name <name@domain>"`)
+  }
+  return sender ?? user
+}
+
 function readEmail(r: ItemReader, base: IntegrationBase): EmailIntegration {
   const useMX = r.bool(EMAIL_KEYS.useMX, false)
   const user = r.text(EMAIL_KEYS.user)
@@ -119,7 +130,7 @@ function readEmail(r: ItemReader, base: IntegrationBase): EmailIntegration {
     password: r.secret(EMAIL_KEYS.password),
     host: host === '' ? undefined : host,
     port: r.int(EMAIL_KEYS.port, CONFIG_DEFAULTS.emailPort, 1, 65535),
-    sender: r.text(EMAIL_KEYS.sender) ?? user,
+    sender: readSender(r, user),
     recipients: readRecipients(r),
     tlsVerify: r.bool(DELIVERY_KEYS.tlsVerify, true),
   }

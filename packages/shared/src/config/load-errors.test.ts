@@ -50,6 +50,7 @@ describe('config/load: every kind of problem names its item and key', () => {
     ['jira url not http', item('type: jira\nurl: ftp://j\ntoken: t\nproject_key: K'), 'x', 'url', /"ftp:\/\/j" is not an http\(s\) URL/],
     ['splunk url not a URL', item('type: splunk\nurl: splunk:8088\ntoken: t'), 'x', 'url', /is not an http\(s\) URL/],
     ['bad servicenow instance', item('type: serviceNow\nuser: u\npassword: p\ninstance: acme corp'), 'x', 'instance', /neither an instance name nor an http\(s\) URL/],
+    ['sender not an address', item('type: email\nhost: h\nrecipients: a@b.c\nsender: not-an-address'), 'x', 'sender', /"not-an-address" is not an email address; write name@domain or "Display Name <name@domain>"/],
     ['recipient not an address', item('type: email\nhost: h\nrecipients: ops.example.com'), 'x', 'recipients', /"ops.example.com" is not an email address/],
     ['empty recipients', item('type: email\nhost: h\nrecipients: []'), 'x', 'recipients', /is empty/],
     ['case-variant duplicate key', item('type: email\nhost: h\nrecipients: a@b.c\nUseMX: true\nuseMX: false'), 'x', 'useMX', /given twice \(as UseMX and useMX\)/],
@@ -109,8 +110,8 @@ describe('config/load: missing required keys', () => {
 
 describe('config/load: whole-file problems', () => {
   const cases: [string, string, RegExp][] = [
-    ['not YAML', '- name: x\n  type: [slack\n', /^YAML error at line \d+, column \d+: /],
-    ['duplicate keys', '- name: x\n  name: y\n', /YAML error at line 2, column 3: Map keys must be unique/],
+    ['not YAML', '- name: x\n  type: [slack\n', /^YAML error at column \d+: /],
+    ['duplicate keys', '- name: x\n  name: y\n', /YAML error at column 3: Map keys must be unique/],
     ['a mapping', 'name: x\ntype: slack\n', /the top level is a mapping; cfg.yaml is a YAML list with one `- name: ...` item per integration/],
     ['Postee v2 format', 'outputs:\n  - name: x\nroutes: []\n', /looks like the Postee v2 format/],
     ['a single value', 'hello\n', /the top level is a single value; cfg.yaml is a YAML list/],
@@ -154,20 +155,75 @@ describe('config/load: every problem is listed at once', () => {
     const listed = error?.problems.map((p) => `${p.item} › ${p.key}`)
     expect(listed).to.deep.equal([
       'a › type',
+      'b › url',
       'b › Policy-Min-Vulnerabilty',
       'b › concurrency',
-      'b › url',
       'item 3 › name',
       'item 3 › host',
       'item 3 › recipients',
+      'b › name',
       'b › url',
       'b › token',
-      'b › name',
     ])
+    expect(error?.problems.map((p) => p.line)).to.deep.equal([3, 4, 7, 8, 9, 9, 9, 11, 14, 15])
     const lines = error?.message.split('\n') ?? []
     expect(lines[0]).to.equal('Invalid config file cfg.yaml (10 problems):')
     expect(lines.slice(1)).to.have.length(10)
-    expect(lines[1]).to.match(/^ {2}a › type: "jiraa" is not a known type; did you mean jira\?/)
+    expect(lines[1]).to.match(/^ {2}line 3: a › type: "jiraa" is not a known type; did you mean jira\?/)
+  })
+})
+
+describe('config/load: problems carry the line they are on, in file order', () => {
+  it('keeps checking an item after an unknown type, and the items after it', () => {
+    const yaml = [
+      '- name: first', //                              1
+      '  type: jiraa', //                              2
+      '  enable: true', //                             3
+      '  Policy-Min-Vulnerability: extreme', //        4
+      '  retries: none', //                            5
+      '- name: second', //                             6
+      '  type: webhook', //                            7
+      '  enable: true', //                             8
+      '  url: https://example.com/hook', //            9
+      '  Policy-Min-Vulnerability: extreme', //        10
+      '- name: mail', //                               11
+      '  type: email', //                              12
+      '  enable: true', //                             13
+      '  recipients: [ops@example.com]', //            14
+      '  sender: not-an-address', //                   15
+      '  host: smtp.example.com', //                   16
+      '',
+    ].join('\n')
+    const problems = problemsOf(yaml)
+    expect(problems.map((p) => [p.line, `${p.item} › ${p.key}`])).to.deep.equal([
+      [2, 'first › type'],
+      [4, 'first › Policy-Min-Vulnerability'],
+      [5, 'first › retries'],
+      [10, 'second › Policy-Min-Vulnerability'],
+      [15, 'mail › sender'],
+    ])
+  })
+
+  const cases: [string, string, number][] = [
+    ['a key of an item', '- name: x\n  type: slack\n  enable: true\n  url: nope\n', 4],
+    ['a key written in another case', '- name: x\n  Type: slack\n  enable: true\n  URL: nope\n', 4],
+    ['a missing key: the item\'s first line', '\n\n- name: x\n  type: slack\n  enable: true\n', 3],
+    ['a nested unknowns entry: its key\'s line', '- name: x\n  type: jira\n  enable: true\n  url: https://j\n  token: t\n  project_key: K\n  unknowns:\n    Team: [a]\n', 7],
+    ['an item that is not a mapping', '- name: ok\n  type: slack\n- just text\n', 3],
+    ['a YAML syntax error', '- name: x\n  type: [slack\n', 3],
+  ]
+  for (const [title, yaml, line] of cases) {
+    it(title, () => {
+      const problems = problemsOf(yaml)
+      expect(problems.map((p) => p.line), JSON.stringify(problems)).to.deep.equal([line])
+    })
+  }
+
+  it('accepts a sender with a display name, or a plain address', () => {
+    for (const sender of ['ops@example.com', 'Postee <ops@example.com>', '"Ops, Team" <ops@example.com>']) {
+      const config = parseConfig(item(`type: email\nhost: h\nrecipients: a@b.c\nsender: '${sender.replaceAll("'", "''")}'`), {})
+      expect(config.integrations[1]).to.deep.include({ sender })
+    }
   })
 })
 

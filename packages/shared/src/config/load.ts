@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { closest, distance } from 'fastest-levenshtein'
-import { LineCounter, parseDocument } from 'yaml'
+import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml'
+import type { Document } from 'yaml'
 import { ConfigError } from './config-error.js'
 import { readIntegration } from './integrations.js'
 import { ItemReader, isMapping } from './item-reader.js'
@@ -16,8 +17,47 @@ const LIST_FORMAT =
 const ALL_SECRET_KEYS = [...new Set(Object.values(SECRET_KEYS).flat())]
 
 type ParsedItem =
-  | { readonly kind: 'common'; readonly label: string; readonly settings: CommonSettings }
-  | { readonly kind: 'integration'; readonly label: string; readonly integration: Integration }
+  | { readonly kind: 'common'; readonly label: string; readonly line: number | undefined; readonly settings: CommonSettings }
+  | { readonly kind: 'integration'; readonly label: string; readonly line: number | undefined; readonly integration: Integration }
+
+/** Where one list item sits in the file: its first line, and the line of each key as written. */
+interface ItemLocation {
+  readonly line: number
+  readonly keyLines: ReadonlyMap<string, number>
+}
+
+interface ParsedFile {
+  readonly items: unknown[]
+  readonly locations: readonly (ItemLocation | undefined)[]
+}
+
+// Node ranges are character offsets; the LineCounter filled in while parsing turns them into lines.
+function locateItems(doc: Document, lineCounter: LineCounter): (ItemLocation | undefined)[] {
+  if (!isSeq(doc.contents)) return []
+  return doc.contents.items.map((node) => {
+    const start = (node as { range?: [number, number, number] } | null)?.range?.[0]
+    if (start === undefined) return undefined
+    const keyLines = new Map<string, number>()
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isScalar(pair.key) || !pair.key.range) continue
+        const written = String(pair.key.value)
+        const line = lineCounter.linePos(pair.key.range[0]).line
+        keyLines.set(written, line)
+        // Keys are case-insensitive; the first spelling stands for the others.
+        if (!keyLines.has(written.toLowerCase())) keyLines.set(written.toLowerCase(), line)
+      }
+    }
+    return { line: lineCounter.linePos(start).line, keyLines }
+  })
+}
+
+// The first segment of a key names it in the file (`unknowns › Team` sits on the `unknowns` line).
+function lineOf(problem: ConfigProblem, location: ItemLocation | undefined): number | undefined {
+  if (location === undefined) return undefined
+  const key = problem.key.split(' › ')[0] ?? ''
+  return location.keyLines.get(key) ?? location.keyLines.get(key.toLowerCase()) ?? location.line
+}
 
 // Suggestions further away than this are noise rather than a likely typo.
 function nearest(word: string, candidates: readonly string[]): string | undefined {
@@ -28,12 +68,12 @@ function nearest(word: string, candidates: readonly string[]): string | undefine
   return candidates[lowered.indexOf(best)]
 }
 
-function parseItems(text: string, source: string, problems: ConfigProblem[]): unknown[] | undefined {
+function parseItems(text: string, source: string, problems: ConfigProblem[]): ParsedFile | undefined {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   for (const error of doc.errors) {
     const { line, col } = lineCounter.linePos(error.pos[0])
-    problems.push({ item: source, key: '', message: `YAML error at line ${line}, column ${col}: ${error.message}` })
+    problems.push({ item: source, key: '', line, message: `YAML error at column ${col}: ${error.message}` })
   }
   if (doc.errors.length > 0) return undefined
   let value: unknown
@@ -43,7 +83,7 @@ function parseItems(text: string, source: string, problems: ConfigProblem[]): un
     problems.push({ item: source, key: '', message: `YAML error: ${(error as Error).message}` })
     return undefined
   }
-  if (Array.isArray(value)) return value
+  if (Array.isArray(value)) return { items: value, locations: locateItems(doc, lineCounter) }
   let found = 'the file is empty'
   if (isMapping(value)) {
     const v2 = 'outputs' in value || 'routes' in value ? ' (it looks like the Postee v2 format, which is not supported)' : ''
@@ -84,11 +124,27 @@ function checkKeys(r: ItemReader, type: ItemType): void {
 function readItem(
   raw: unknown,
   position: number,
+  location: ItemLocation | undefined,
+  env: NodeJS.ProcessEnv,
+  problems: ConfigProblem[],
+  notices: string[],
+): ParsedItem | undefined {
+  const found: ConfigProblem[] = []
+  const item = readItemProblems(raw, position, location, env, found, notices)
+  for (const problem of found) problems.push({ ...problem, line: problem.line ?? lineOf(problem, location) })
+  return item
+}
+
+function readItemProblems(
+  raw: unknown,
+  position: number,
+  location: ItemLocation | undefined,
   env: NodeJS.ProcessEnv,
   problems: ConfigProblem[],
   notices: string[],
 ): ParsedItem | undefined {
   const fallbackLabel = `item ${position}`
+  const line = location === undefined ? undefined : lineOf({ item: '', key: ITEM_KEYS.name, message: '' }, location)
   if (!isMapping(raw)) {
     const what = Array.isArray(raw) ? 'a list' : raw === null ? 'empty' : 'a single value'
     problems.push({ item: fallbackLabel, key: '', message: `is ${what}, but each item must be a mapping of keys; ${LIST_FORMAT}` })
@@ -103,17 +159,24 @@ function readItem(
   // common item has no switch.
   const enabled = r.bool(ITEM_KEYS.enable, type === 'common')
   r.lenient = !enabled
-  if (type === undefined) return undefined
+  if (type === undefined) {
+    // Without a type the item cannot run, but the keys every integration shares can still be
+    // checked, so one pass over the file lists all of its problems.
+    readPolicy(r)
+    readAggregation(r)
+    readDelivery(r, 'webhook')
+    return undefined
+  }
   if (type !== 'common' && !r.has(ITEM_KEYS.enable)) {
     notices.push(`${r.label} has no \`enable\` key, so it is off (as in Postee); add \`enable: true\` to start it`)
   }
   r.setSecretKeys(SECRET_KEYS[type])
   checkKeys(r, type)
-  if (type === 'common') return { kind: 'common', label: name ?? 'common', settings: enabled ? readCommon(r) : defaultCommonSettings() }
+  if (type === 'common') return { kind: 'common', label: name ?? 'common', line, settings: enabled ? readCommon(r) : defaultCommonSettings() }
   if (name === undefined && !r.has(ITEM_KEYS.name)) {
     r.report(ITEM_KEYS.name, 'missing; give every integration a unique name, e.g. name: my-jira', 'required')
   }
-  return { kind: 'integration', label: r.label, integration: readOutput(type, r, r.label, enabled) }
+  return { kind: 'integration', label: r.label, line, integration: readOutput(type, r, r.label, enabled) }
 }
 
 function readOutput(kind: OutputKind, r: ItemReader, name: string, enabled: boolean): Integration {
@@ -129,7 +192,7 @@ function assemble(items: readonly ParsedItem[], problems: ConfigProblem[], notic
   for (const item of items) {
     if (item.kind === 'common') {
       if (common !== undefined) {
-        problems.push({ item: item.label, key: 'type', message: `a second type: common item; merge its keys into the first one (${commonLabel}), only one is allowed` })
+        problems.push({ item: item.label, key: 'type', line: item.line, message: `a second type: common item; merge its keys into the first one (${commonLabel}), only one is allowed` })
         continue
       }
       common = item.settings
@@ -139,7 +202,7 @@ function assemble(items: readonly ParsedItem[], problems: ConfigProblem[], notic
     const name = item.integration.name
     const seen = names.get(name) ?? 0
     if (seen === 1) {
-      problems.push({ item: name, key: 'name', message: 'is used by more than one integration; give each a unique name' })
+      problems.push({ item: name, key: 'name', line: item.line, message: 'is used by more than one integration; give each a unique name' })
     }
     names.set(name, seen + 1)
     integrations.push(item.integration)
@@ -156,11 +219,13 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv, source = 'cfg.
   const rawItems = parseItems(text, source, problems)
   const items: ParsedItem[] = []
   const notices: string[] = []
-  for (const [index, raw] of (rawItems ?? []).entries()) {
-    const item = readItem(raw, index + 1, env, problems, notices)
+  for (const [index, raw] of (rawItems?.items ?? []).entries()) {
+    const item = readItem(raw, index + 1, rawItems?.locations[index], env, problems, notices)
     if (item) items.push(item)
   }
   const config = assemble(items, problems, notices)
+  // In file order, so the list reads top to bottom alongside the file (the sort is stable).
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
   if (problems.length > 0) throw new ConfigError(problems, `Invalid config file ${source}`)
   return config
 }

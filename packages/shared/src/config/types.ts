@@ -205,4 +205,6 @@ export interface ConfigProblem {
   /** The key as written in the file; empty for problems of the whole item. */
   readonly key: string
   readonly message: string
+  /** The 1-based line of cfg.yaml the problem is on (the key's line, else the item's); absent for the environment. */
+  readonly line?: number
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { countBySeverity, toSeverity, type Finding, type Scan, type SeverityCounts } from './model.js'
+import { countBySeverity, ratedSeverity, toSeverity, type Finding, type Scan, type SeverityCounts } from './model.js'
 import { MAX_LIST_ITEMS, MAX_NAME_LENGTH, formatPath, rejectionFor } from './rejection.js'
 
 // Aqua (a Go server) writes absent slices and objects as null, so every optional field is nullish.
@@ -74,6 +74,7 @@ export function parseAquaScan(body: unknown): Scan {
 
 function toScan(aqua: AquaScan): Scan {
   const findings = toFindings(aqua)
+  const rated = (aqua.resources ?? []).flatMap((entry) => (entry.vulnerabilities ?? []).map((v) => ratedSeverity(severityWord(v)) !== undefined))
   const summary = aqua.vulnerability_summary
   const malwareItems = aqua.malware ?? []
   const sensitiveItems = aqua.sensitive_data ?? []
@@ -85,7 +86,9 @@ function toScan(aqua: AquaScan): Scan {
     previousDigest: aqua.previous_digest ?? '',
     findings,
     // Postee's policies read the summary counters; mock scans carry only a summary, no resources.
-    counts: summary ? summaryCounts(summary) : countBySeverity(findings),
+    // Without one, the findings are counted, but only those with a severity: Postee left a
+    // finding without one out, so its summary-less test scans pass no Policy-Min-Vulnerability.
+    counts: summary ? summaryCounts(summary) : countBySeverity(findings.filter((_finding, i) => rated[i])),
     compliance: aqua.image_assurance_results
       ? {
           disallowed: aqua.image_assurance_results.disallowed ?? false,
@@ -133,11 +136,15 @@ function toFindings(aqua: AquaScan): Finding[] {
         resource: name,
         resourceVersion: resource?.version ?? '',
         vulnerability: vulnerability.name,
-        severity: toSeverity(vulnerability.aqua_severity ?? vulnerability.vendor_severity ?? vulnerability.nvd_severity),
+        severity: toSeverity(severityWord(vulnerability)),
         fixVersion: vulnerability.fix_version ?? '',
         ...(link ? { link } : {}),
       })
     }
   }
   return findings
+}
+
+function severityWord(vulnerability: z.infer<typeof vulnerabilitySchema>): string | null | undefined {
+  return vulnerability.aqua_severity ?? vulnerability.vendor_severity ?? vulnerability.nvd_severity
 }

@@ -98,6 +98,15 @@ export function countBySeverity(findings: readonly Finding[]): SeverityCounts {
   return counts
 }
 
+/**
+ * The policy level a source's severity word names, or undefined when it names none (absent,
+ * empty, or a word no level matches). Postee counted only findings with a level.
+ */
+export function ratedSeverity(word: string | undefined | null): Severity | undefined {
+  const lower = (word ?? '').trim().toLowerCase()
+  return (SEVERITIES as readonly string[]).includes(lower) ? (lower as Severity) : undefined
+}
+
 /** Maps a source's severity word onto a policy level; anything unrecognised is negligible. */
 export function toSeverity(word: string | undefined | null): Severity {
   switch ((word ?? '').trim().toLowerCase()) {

@@ -37,7 +37,7 @@ describe('decideRescan', () => {
 
   const cases: { name: string; scan: Scan; candidates: HistoryCandidates; outcome: string; base?: string; added?: number; fixed?: number }[] = [
     { name: 'nothing stored: new, no base', scan: current, candidates: none, outcome: 'new' },
-    { name: 'same identity, same findings: unchanged', scan: current, candidates: { ...none, sameIdentity: sameFindings, latestOtherDigest: latestOther }, outcome: 'unchanged' },
+    { name: 'same identity, same findings: unchanged', scan: current, candidates: { ...none, sameIdentity: sameFindings, latestOtherDigest: latestOther }, outcome: 'unchanged', base: 'same' },
     { name: 'same identity, a CVE swapped: changed against itself', scan: current, candidates: { ...none, sameIdentity: swapped }, outcome: 'changed', base: 'same', added: 1, fixed: 1 },
     { name: 'only another digest stored: changed against the latest other', scan: current, candidates: { ...none, latestOtherDigest: latestOther }, outcome: 'changed', base: 'other', added: 2, fixed: 1 },
     {

@@ -20,7 +20,11 @@ export interface HistoryCandidates {
   readonly latestOtherDigest: StoredScan | undefined
 }
 
-/** The outcome of a scan against the history, the base it was diffed against, and the diff. */
+/**
+ * The outcome of a scan against the history, its base and the diff. The base of a changed scan is
+ * the scan it was diffed against; of an unchanged one, the stored scan it matched (no diff is
+ * computed: there is nothing to tell apart).
+ */
 export interface RescanDecision {
   readonly outcome: ScanOutcome
   readonly base: StoredScan | undefined
@@ -29,8 +33,9 @@ export interface RescanDecision {
 
 /**
  * The outcome and the base of a scan, before any finding set is read: behaviour.md "Rescans" —
- * unchanged when the same identity has the same fingerprint; else the base is the previous
- * digest's scan, else the same identity, else the latest other digest; no base is `new`.
+ * unchanged when the same identity has the same fingerprint (its base is that stored scan); else
+ * the base is the previous digest's scan, else the same identity, else the latest other digest;
+ * no base is `new`.
  */
 export function chooseBase<T extends Pick<StoredScan, 'fingerprint'>>(
   scan: Scan,
@@ -38,7 +43,7 @@ export function chooseBase<T extends Pick<StoredScan, 'fingerprint'>>(
   candidates: { readonly sameIdentity: T | undefined; readonly previousDigest: T | undefined; readonly latestOtherDigest: T | undefined },
 ): { readonly outcome: ScanOutcome; readonly base: T | undefined } {
   const { sameIdentity } = candidates
-  if (sameIdentity && sameIdentity.fingerprint === fingerprint) return { outcome: 'unchanged', base: undefined }
+  if (sameIdentity && sameIdentity.fingerprint === fingerprint) return { outcome: 'unchanged', base: sameIdentity }
   const namesOtherPrevious = scan.previousDigest !== '' && scan.previousDigest !== scan.digest
   const base = (namesOtherPrevious ? candidates.previousDigest : undefined) ?? sameIdentity ?? candidates.latestOtherDigest
   return base ? { outcome: 'changed', base } : { outcome: 'new', base: undefined }
@@ -47,6 +52,6 @@ export function chooseBase<T extends Pick<StoredScan, 'fingerprint'>>(
 /** Decides new / changed / unchanged, the diff base and the diff (see `chooseBase`). */
 export function decideRescan(scan: Scan, fingerprint: string, candidates: HistoryCandidates): RescanDecision {
   const { outcome, base } = chooseBase(scan, fingerprint, candidates)
-  if (!base) return { outcome, base: undefined, diff: undefined }
+  if (!base || outcome === 'unchanged') return { outcome, base, diff: undefined }
   return { outcome, base, diff: diffFindings(base.findings(), scan.findings) }
 }

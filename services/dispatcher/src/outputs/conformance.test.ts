@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { DeliveryError, parseAquaScan, parseConfig, type DeliveryBatch, type DeliveryContext, type Integration, type Output } from '@postee/shared'
 import { HttpFake, readFixture, type FakeHandler } from '@postee/testkit'
+import { USER_AGENT } from './http.js'
 import { createOutput } from './registry.js'
 
 /**
@@ -106,6 +107,12 @@ for (const c of CASES) {
       const result = await output.send(context(), batch())
       expect(result).to.be.an('object')
       expect(fake.requests.length).to.be.greaterThan(0)
+    })
+
+    it('introduces itself as postee-ts/<version>, not as got', async () => {
+      await output.send(context(), batch())
+      expect(USER_AGENT).to.match(/^postee-ts\/\d+\.\d+\.\d+/)
+      expect(fake.requests.map((request) => request.headers['user-agent'])).to.deep.equal(fake.requests.map(() => USER_AGENT))
     })
 
     it('400 → permanent, with the target message and no secret', async () => {

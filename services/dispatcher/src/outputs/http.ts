@@ -1,5 +1,12 @@
+import { readFileSync } from 'node:fs'
 import { got, type Response } from 'got'
 import { classifyHttpStatus, classifyNetworkError, redactSecrets, type DeliveryContext, type Secret } from '@postee/shared'
+
+/**
+ * How every HTTP output introduces itself, so a target's logs and allow-lists name this service
+ * rather than got. The version is the dispatcher package's (read from src/ and dist/ alike).
+ */
+export const USER_AGENT = `postee-ts/${(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version}`
 
 /** One HTTP call an output makes. */
 export interface OutputRequest {
@@ -27,7 +34,7 @@ export async function callTarget(ctx: DeliveryContext, request: OutputRequest): 
   try {
     response = await got(request.url, {
       method: request.method,
-      headers: request.headers,
+      headers: { 'user-agent': USER_AGENT, ...request.headers },
       ...(request.body !== undefined ? { body: request.body } : {}),
       signal: ctx.signal,
       timeout: { request: ctx.timeoutMs },

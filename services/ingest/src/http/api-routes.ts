@@ -1,5 +1,5 @@
 import express, { type Router } from 'express'
-import { getScanView, listDeliveries, replayDeliveries, type DeliveryStatus, type ReplaySelector } from '@postee/store'
+import { DELIVERY_LIST_LIMIT, getScanView, listDeliveries, replayDeliveries, type DeliveryStatus, type ReplaySelector } from '@postee/store'
 import type { IngestDependencies } from '../ingest-scan.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -17,7 +17,12 @@ export function apiRoutes(deps: IngestDependencies): Router {
     res.json(scan)
   })
   router.get('/deliveries', async (req, res) => {
-    const { scan, status, output, since } = req.query
+    const { scan, status, output, since, limit } = req.query
+    const limitNumber = typeof limit === 'string' && /^\d+$/.test(limit) ? Number(limit) : Number.NaN
+    if (limit !== undefined && !(limitNumber >= 1 && limitNumber <= DELIVERY_LIST_LIMIT.max)) {
+      res.status(400).json({ error: `limit must be a whole number from 1 to ${DELIVERY_LIST_LIMIT.max} (default ${DELIVERY_LIST_LIMIT.default})` })
+      return
+    }
     const sinceDate = typeof since === 'string' ? new Date(since) : undefined
     if (since !== undefined && (!sinceDate || Number.isNaN(sinceDate.getTime()))) {
       res.status(400).json({ error: 'since must be an ISO 8601 time, e.g. 2026-11-26T10:00:00Z' })
@@ -36,6 +41,7 @@ export function apiRoutes(deps: IngestDependencies): Router {
       ...(status ? { status: status as DeliveryStatus } : {}),
       ...(typeof output === 'string' ? { output } : {}),
       ...(sinceDate ? { since: sinceDate } : {}),
+      ...(limit !== undefined ? { limit: limitNumber } : {}),
     })
     res.json({ deliveries })
   })

@@ -103,13 +103,19 @@ describe('slack output', () => {
 
   describe("Slack's error answers", () => {
     const cases: [string, number, string, Partial<DeliveryError>, RegExp][] = [
-      ['a removed webhook', 404, 'no_service', { retryable: false, reason: 'client-error' }, /HTTP 404: no_service \(the webhook was removed/],
-      ['a deleted channel', 404, 'channel_not_found', { retryable: false, reason: 'client-error' }, /channel was deleted/],
-      ['an archived channel', 410, 'channel_is_archived', { retryable: false, reason: 'client-error' }, /unarchive it/],
+      ['a removed webhook', 404, 'no_service', { retryable: false, reason: 'auth' }, /HTTP 404: no_service \(the webhook was removed/],
+      ['a deleted workspace', 404, 'no_team', { retryable: false, reason: 'auth' }, /workspace of this webhook is gone/],
+      ['a deleted channel', 404, 'channel_not_found', { retryable: false, reason: 'config' }, /channel was deleted/],
+      ['an archived channel', 410, 'channel_is_archived', { retryable: false, reason: 'config' }, /unarchive it/],
       ['a workspace restriction', 403, 'action_prohibited', { retryable: false, reason: 'auth' }, /workspace admin/],
       ['a revoked token', 403, 'invalid_token', { retryable: false, reason: 'auth' }, /was revoked/],
+      ['a revoked token, answered with 200', 200, 'invalid_token', { retryable: false, reason: 'auth' }, /instead of "ok".*was revoked/],
+      ['a revoked token, answered with 400', 400, 'invalid_token', { retryable: false, reason: 'auth' }, /HTTP 400: invalid_token \(the webhook was revoked/],
       ['refused blocks', 400, 'invalid_blocks', { retryable: false, reason: 'client-error' }, /Postee bug/],
+      ['a message too long', 400, 'msg_too_long', { retryable: false, reason: 'payload-too-large' }, /longer than Slack accepts/],
       ['a server error', 500, 'rollup_error', { retryable: true, reason: 'server-error' }, /HTTP 500: rollup_error$/],
+      ['a server error naming a code', 503, 'invalid_token', { retryable: true, reason: 'server-error' }, /HTTP 503/],
+      ['an unknown code', 400, 'something_new', { retryable: false, reason: 'client-error' }, /HTTP 400: something_new$/],
     ]
     for (const [name, status, code, expected, message] of cases) {
       it(`${name}: ${status} ${code}`, async () => {

@@ -7,6 +7,7 @@ import {
   renderSlack,
   slackTextLength,
   type DeliveryBatch,
+  type FailureReason,
   type Output,
   type PreviewContext,
   type SlackIntegration,
@@ -39,6 +40,32 @@ const HINTS: Readonly<Record<string, string>> = {
   channel_is_archived: 'the webhook\'s channel is archived: unarchive it, or create a webhook for another channel',
   action_prohibited: 'a workspace admin restricts posting to that channel: ask them, or create a webhook for another channel',
   posting_to_general_channel_denied: 'only admins may post to that channel: create a webhook for another channel',
+}
+
+/**
+ * The failure reason of each Slack error code, whatever the HTTP status it came with (Slack has
+ * answered some with 200, and a proxy may change the status): a revoked or removed webhook is an
+ * auth failure, a channel that is gone is config, a message Slack refuses is client-error or
+ * payload-too-large. Only permanent failures are relabelled: 429 and 5xx keep their reason.
+ */
+const REASONS: Readonly<Record<string, FailureReason>> = {
+  invalid_token: 'auth',
+  token_revoked: 'auth',
+  token_expired: 'auth',
+  no_service: 'auth',
+  no_team: 'auth',
+  team_disabled: 'auth',
+  action_prohibited: 'auth',
+  posting_to_general_channel_denied: 'auth',
+  channel_not_found: 'config',
+  channel_is_archived: 'config',
+  user_not_found: 'config',
+  invalid_payload: 'client-error',
+  invalid_blocks: 'client-error',
+  invalid_blocks_format: 'client-error',
+  missing_text_or_fallback_or_attachments: 'client-error',
+  msg_too_long: 'payload-too-large',
+  msg_blocks_too_long: 'payload-too-large',
 }
 
 // Incoming webhooks answer exactly `ok` on success (https://api.slack.com/messaging/webhooks).
@@ -94,13 +121,27 @@ function slackMessage(ctx: PreviewContext, batch: DeliveryBatch): SlackMessage {
 function withHint(error: unknown): unknown {
   if (!(error instanceof DeliveryError)) return error
   const hint = hintFor(error.message)
-  if (hint !== undefined) error.message = `${error.message} (${hint})`
-  return error
+  const message = hint === undefined ? error.message : `${error.message} (${hint})`
+  const reason = error.retryable ? undefined : reasonFor(error.message)
+  if (reason === undefined || reason === error.reason) {
+    error.message = message
+    return error
+  }
+  return new DeliveryError(message, reason, false, undefined, { cause: error })
+}
+
+function codeIn(text: string, codes: readonly string[]): string | undefined {
+  return codes.find((key) => new RegExp(`\\b${key}\\b`).test(text))
 }
 
 function hintFor(text: string): string | undefined {
-  const code = Object.keys(HINTS).find((key) => new RegExp(`\\b${key}\\b`).test(text))
+  const code = codeIn(text, Object.keys(HINTS))
   return code === undefined ? undefined : HINTS[code]
+}
+
+function reasonFor(text: string): FailureReason | undefined {
+  const code = codeIn(text, Object.keys(REASONS))
+  return code === undefined ? undefined : REASONS[code]
 }
 
 function notOk(status: number, body: string): DeliveryError {
@@ -109,7 +150,7 @@ function notOk(status: number, body: string): DeliveryError {
   return new DeliveryError(
     `HTTP ${status} with body ${JSON.stringify(shown)} instead of "ok": the message may not have been posted; ` +
       (hint ?? 'check that url is a Slack incoming-webhook URL (https://hooks.slack.com/services/…)'),
-    'unknown',
+    reasonFor(body) ?? 'unknown',
     false,
   )
 }
