@@ -77,5 +77,5 @@ export function audienceKey(integration: Integration, scan: Pick<Scan, 'owners'>
 // A hash rather than the addresses: the key is stored with every held delivery and in job ids,
 // and need not repeat personal data there. The prefix keeps the empty owner set apart from ''.
 function hashOf(kind: string, owners: readonly string[]): string {
-  return `${kind}:${createHash('sha256').update(owners.join('\n')).digest('hex').slice(0, 32)}`
+  return `${kind}-${createHash('sha256').update(owners.join('\n')).digest('hex').slice(0, 32)}`
 }
