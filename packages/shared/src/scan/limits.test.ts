@@ -21,6 +21,7 @@ describe('scan/limits: every list, text and count of any source', () => {
     ['an object with too many fields', { a: Object.fromEntries(Array.from({ length: MAX_LIST_ITEMS + 1 }, (_, i) => [`k${i}`, 0])) }, 413, /the object `a` has more than 100000 fields/],
     ['a text at the limit', { a: 'x'.repeat(MAX_TEXT_LENGTH) }, undefined, undefined],
     ['a text over it, in a list', { a: ['ok', 'x'.repeat(MAX_TEXT_LENGTH + 1)] }, 400, /the field `a\[1\]` is longer than 65536 characters/],
+    ['a field name over the text limit', { a: { ['k'.repeat(MAX_TEXT_LENGTH + 1)]: 1 } }, 400, /a field name in `a` is longer than 65536 characters/],
     ['numbers, booleans and null', { a: [1, -1, true, null] }, undefined, undefined],
   ]
   for (const [name, body, status, message] of walk) {

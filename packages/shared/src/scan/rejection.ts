@@ -54,7 +54,7 @@ type Path = PropertyKey[]
 /**
  * Checks the limits SECURITY.md states on a parsed body, whatever its source and whatever the
  * fields' names (unknown ones too): every array and every object at most MAX_LIST_ITEMS entries,
- * every string at most MAX_TEXT_LENGTH characters. Returns the rejection naming the first field
+ * every string (and field name) at most MAX_TEXT_LENGTH characters. Returns the rejection naming the first field
  * over a limit, or undefined. The body's nesting is already bounded, so recursion is safe.
  */
 export function limitRejection(value: unknown, path: Path = []): ScanRejection | undefined {
@@ -83,6 +83,9 @@ export function limitRejection(value: unknown, path: Path = []): ScanRejection |
     return new ScanRejection(`the object \`${formatPath(path)}\` has more than ${MAX_LIST_ITEMS} fields; split the scan or report fewer items`, 413)
   }
   for (const key of keys) {
+    if (key.length > MAX_TEXT_LENGTH) {
+      return new ScanRejection(`a field name in \`${formatPath(path)}\` is longer than ${MAX_TEXT_LENGTH} characters; no scan format has such names`)
+    }
     const field = (value as Record<string, unknown>)[key]
     if (typeof field !== 'object' && typeof field !== 'string') continue
     path.push(key)
