@@ -11,6 +11,9 @@ const SEED = 1_337
 const URL_SAFE = fc.string({ unit: fc.constantFrom(...'abcdefXYZ0123456789-_.~'.split('')), minLength: 12, maxLength: 32 })
 const PASSWORD = fc.string({ unit: fc.constantFrom(...'abcdefXYZ0123456789-_.~!&+/=:@ éß'.split('')), minLength: 10, maxLength: 32 }).filter((s) => s.trim() === s)
 const JIRA_USER = 'bot@example.com'
+// An admin token for /api: ignored while the API is open, required once it is scoped.
+const ADMIN = 'derivation-admin-token'
+const API = { headers: { authorization: `Bearer ${ADMIN}` } }
 
 /** What a credential-echoing target saw: each secret it was sent, found in the request. */
 function secretsIn(request: RecordedRequest): { secret: string; user: string }[] {
@@ -66,7 +69,7 @@ ${common}- name: hec
   url: ${fake.url}/hec
   token: $SPLUNK_TOKEN
 ${common}`
-    stack = await startStack({ config, env: { HOOK_URL: `${fake.url}/hook/${hookKey}`, JIRA_PASSWORD: jiraPassword, SPLUNK_TOKEN: splunkToken, POSTEE_LOG_LEVEL: 'trace' } })
+    stack = await startStack({ config, env: { HOOK_URL: `${fake.url}/hook/${hookKey}`, JIRA_PASSWORD: jiraPassword, SPLUNK_TOKEN: splunkToken, POSTEE_ADMIN_TOKEN: ADMIN, POSTEE_LOG_LEVEL: 'trace' } })
   })
   after(async () => {
     await stack?.stop()
@@ -80,7 +83,7 @@ ${common}`
     const { id } = (await posted.json()) as { id: string }
     let deliveries: { status: string; lastError: string | null }[] = []
     for (let waited = 0; waited < 30_000; waited += 250) {
-      deliveries = ((await (await fetch(`${url}/api/deliveries?scan=${id}`)).json()) as { deliveries: typeof deliveries }).deliveries
+      deliveries = ((await (await fetch(`${url}/api/deliveries?scan=${id}`, API)).json()) as { deliveries: typeof deliveries }).deliveries
       if (deliveries.length === 3 && deliveries.every((d) => d.status === 'failed' || d.status === 'dead')) break
       await new Promise((resolve) => setTimeout(resolve, 250))
     }
@@ -96,7 +99,7 @@ ${common}`
       return lines.join('\n')
     }
     const surfaces: [string, string][] = [
-      ['GET /api/deliveries', await (await fetch(`${url}/api/deliveries`)).text()],
+      ['GET /api/deliveries', await (await fetch(`${url}/api/deliveries`, API)).text()],
       ['dispatcher log', stack.dispatchers[0]!.output()],
       ['ingest log', stack.ingests[0]!.output()],
       ['postee deliveries', await cli(['deliveries', '--scan', id])],
