@@ -54,6 +54,8 @@ export interface DeliveriesTable {
   /** For a held delivery: the batch delivery that carried (or will carry) it. */
   batch_id: ColumnType<string | null, string | null | undefined, string | null>
   output: string
+  /** Who receives it when that depends on the scan (see audienceKey); '' for fixed recipients. */
+  audience: Generated<string>
   kind: string
   status: DeliveryStatus
   attempts: Generated<number>
@@ -68,6 +70,7 @@ export interface DeliveriesTable {
 /** The aggregation_windows table: the open window of each aggregated output. */
 export interface AggregationWindowsTable {
   output: string
+  audience: Generated<string>
   opened_at: Timestamp
   flush_at: Timestamp | null
 }

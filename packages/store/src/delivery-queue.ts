@@ -78,7 +78,7 @@ export class DeliveryQueues {
    * Schedules an aggregation flush of `output` after `delayMs`. With a deterministic `jobId` every
    * replica schedules one window's flush once; a finished job of that id is replaced.
    */
-  async scheduleFlush(output: string, jobId: string, delayMs: number): Promise<void> {
+  async scheduleFlush(output: string, jobId: string, delayMs: number, audience = ''): Promise<void> {
     const queue = this.queue(output)
     const existing = await queue.getJob(jobId)
     if (existing) {
@@ -86,7 +86,7 @@ export class DeliveryQueues {
       if (state !== 'completed' && state !== 'failed') return
       await existing.remove()
     }
-    await queue.add(FLUSH_JOB, { output }, { jobId, delay: Math.max(0, Math.round(delayMs)), removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } })
+    await queue.add(FLUSH_JOB, audience === '' ? { output } : { output, audience }, { jobId, delay: Math.max(0, Math.round(delayMs)), removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } })
   }
 
   /** Closes every queue connection. */

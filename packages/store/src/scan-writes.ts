@@ -79,10 +79,11 @@ export async function writeAll(
         workloads = (select coalesce(jsonb_agg(distinct w), '[]'::jsonb) from jsonb_array_elements(scan_history.workloads || excluded.workloads) w)
       returning 1),
     planned as (
-      insert into deliveries (id, scan_id, output, kind, status, enqueued_at)
-      select d.id, d.scan_id, d.output, d.kind, d.status, case when d.status = 'pending' then now() end
+      insert into deliveries (id, scan_id, output, audience, kind, status, enqueued_at)
+      select d.id, d.scan_id, d.output, d.audience, d.kind, d.status, case when d.status = 'pending' then now() end
       from unnest(${col(deliveries, (d) => d.id)}::uuid[], ${col(deliveries, (d) => d.scanId)}::uuid[], ${col(deliveries, (d) => d.output)}::text[],
-        ${col(deliveries, (d) => d.kind)}::text[], ${col(deliveries, (d) => d.status)}::text[]) as d(id, scan_id, output, kind, status)
+        ${col(deliveries, (d) => d.audience ?? '')}::text[], ${col(deliveries, (d) => d.kind)}::text[], ${col(deliveries, (d) => d.status)}::text[])
+        as d(id, scan_id, output, audience, kind, status)
       returning 1)
     select (select count(*) from new_scans) as scans, (select count(*) from seen) as seen,
       (select count(*) from stored) as stored, (select count(*) from planned) as deliveries`.execute(db)

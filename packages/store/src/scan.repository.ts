@@ -22,6 +22,8 @@ export interface PlannedDelivery {
   readonly status: Extract<DeliveryStatus, 'pending' | 'buffered'>
   /** For a `buffered` delivery: the output's aggregation keys. */
   readonly aggregation?: AggregationSettings
+  /** For a `buffered` delivery: who receives it, when that depends on the scan (audienceKey). */
+  readonly audience?: string
 }
 
 /** What ingest hands over to be stored. */
@@ -98,12 +100,13 @@ export async function recordScans(
       const decisions = await decideAll(conn, inputs)
       const planned = inputs.map((input, i) => plan(input, decisions[i]!))
       await writeAll(conn, inputs, decisions, planned)
-      const held = planned.flat().flatMap((d) => (d.status === 'buffered' && d.aggregation ? [{ output: d.output, aggregation: d.aggregation }] : []))
+      const held = planned.flat().flatMap((d) => (d.status === 'buffered' && d.aggregation ? [{ output: d.output, aggregation: d.aggregation, audience: d.audience ?? '' }] : []))
       const triggers = held.length > 0 ? await holdForAggregation(conn, held) : []
       await sql`commit`.execute(conn)
       return inputs.map((_input, i) => {
         const outputs = new Set(planned[i]!.map((d) => d.output))
-        return { decision: decisions[i]!, deliveries: planned[i]!, aggregation: triggers.filter((t) => outputs.has(t.output)) }
+        const audiences = new Set(planned[i]!.map((d) => `${d.output}\u001f${d.audience ?? ''}`))
+        return { decision: decisions[i]!, deliveries: planned[i]!, aggregation: triggers.filter((t) => outputs.has(t.output) && audiences.has(`${t.output}\u001f${t.audience}`)) }
       })
     } catch (error) {
       await sql`rollback`.execute(conn).catch(() => undefined)

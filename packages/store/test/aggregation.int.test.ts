@@ -4,13 +4,13 @@ import type { Kysely } from 'kysely'
 import { createTestDatabase, type TestDatabase } from '@postee/testkit'
 import { flushOutput, holdForAggregation, listOpenWindows, markAttemptFailed, claimDelivery, markForReplay, markSent, openDatabase, type Database } from '../src/index.js'
 
-async function hold(db: Kysely<Database>, output: string, aggregation: { issuesNumber?: number; timeoutMs?: number }) {
+async function hold(db: Kysely<Database>, output: string, aggregation: { issuesNumber?: number; timeoutMs?: number }, audience = '') {
   const scanId = randomUUID()
   const id = randomUUID()
   return db.transaction().execute(async (trx) => {
     await trx.insertInto('scans').values({ id: scanId, source: 'aqua', registry: 'r', image: id, digest: '', outcome: 'new', raw_body: '{}', size_bytes: 2, diff: null, base_digest: null, base_scan_id: null }).execute()
-    await trx.insertInto('deliveries').values({ id, scan_id: scanId, output, kind: 'webhook', status: 'buffered' }).execute()
-    const [trigger] = await holdForAggregation(trx, [{ output, aggregation: { issuesNumber: aggregation.issuesNumber, timeoutMs: aggregation.timeoutMs } }])
+    await trx.insertInto('deliveries').values({ id, scan_id: scanId, output, audience, kind: 'webhook', status: 'buffered' }).execute()
+    const [trigger] = await holdForAggregation(trx, [{ output, audience, aggregation: { issuesNumber: aggregation.issuesNumber, timeoutMs: aggregation.timeoutMs } }])
     return { id, trigger: trigger! }
   })
 }
@@ -34,6 +34,30 @@ describe('aggregation repository (Postgres)', () => {
     expect(first.trigger.full).to.equal(false)
     expect(second.trigger.opened).to.equal(undefined)
     expect(second.trigger.full).to.equal(true)
+  })
+
+  it('each audience of an output has its own window and count, and a flush takes only its own audience', async () => {
+    const aggregation = { issuesNumber: 2, timeoutMs: 60_000 }
+    const alice1 = await hold(db, 'owners', aggregation, 'email-alice')
+    const mallory1 = await hold(db, 'owners', aggregation, 'email-mallory')
+    expect(alice1.trigger).to.include({ audience: 'email-alice', full: false })
+    expect(mallory1.trigger).to.include({ audience: 'email-mallory', full: false })
+    expect(mallory1.trigger.opened, 'a second audience opens its own window').to.not.equal(undefined)
+    const alice2 = await hold(db, 'owners', aggregation, 'email-alice')
+    expect(alice2.trigger).to.include({ full: true })
+    const windows = (await listOpenWindows(db)).filter((w) => w.output === 'owners').map((w) => [w.audience, w.held])
+    expect(windows).to.have.deep.members([['email-alice', 2], ['email-mallory', 1]])
+
+    const batchId = randomUUID()
+    const output = { name: 'owners', kind: 'webhook', aggregation }
+    const outcome = await flushOutput(db, output, batchId, 'email-alice')
+    expect(outcome.batch).to.deep.equal({ id: batchId, size: 2 })
+    const members = await db.selectFrom('deliveries').select('id').where('batch_id', '=', batchId).execute()
+    expect(members.map((m) => m.id)).to.have.members([alice1.id, alice2.id])
+    const batch = await db.selectFrom('deliveries').select('audience').where('id', '=', batchId).executeTakeFirstOrThrow()
+    expect(batch.audience).to.equal('email-alice')
+    // Mallory's scan is still held in its own window, below its count.
+    expect((await flushOutput(db, output, randomUUID(), 'email-mallory')).batch).to.equal(undefined)
   })
 
   it('a flush before the window ends and below the count does nothing and says when to look again', async () => {

@@ -119,6 +119,9 @@ async function loadConfig(env: RuntimeEnv, log: Logger): Promise<Config | undefi
     if (integration.enabled && 'tlsVerify' in integration && !integration.tlsVerify) {
       log.warn({ output: integration.name }, "tls_verify is false: this output does not verify its target's TLS certificate")
     }
+    if (integration.enabled && integration.kind === 'email' && !integration.requireTls && !integration.useMX && integration.user !== undefined && integration.password && !integration.password.isEmpty()) {
+      log.warn({ output: integration.name }, 'require_tls is false: this output may send its SMTP user and password without TLS when the server offers no STARTTLS')
+    }
   }
   const unsupported = config.integrations.filter((i) => i.enabled && !createOutput(i))
   if (unsupported.length > 0) {

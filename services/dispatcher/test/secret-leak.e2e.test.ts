@@ -78,6 +78,7 @@ ${common}- name: mail
   port: ${smtpPort}
   user: mailer@example.com
   password: $SMTP_PASSWORD
+  require_tls: false
   recipients: [secops@example.com]
 ${common}`
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { GroupCommit, routeScan, scanFingerprint, windowFlushJobId, type Config, type Scan, type ScanOutcome } from '@postee/shared'
+import { GroupCommit, audienceKey, routeScan, scanFingerprint, windowFlushJobId, type Config, type Scan, type ScanOutcome } from '@postee/shared'
 import {
   clearEnqueued,
   recordScans,
@@ -104,7 +104,7 @@ function planDeliveries(deps: IngestDependencies, input: ScanToRecord, outcome: 
     const aggregated = aggregation.issuesNumber !== undefined || aggregation.timeoutMs !== undefined
     planned.push(
       aggregated
-        ? { id: randomUUID(), output: integration.name, kind: integration.kind, status: 'buffered', aggregation }
+        ? { id: randomUUID(), output: integration.name, kind: integration.kind, status: 'buffered', aggregation, audience: audienceKey(integration, input.scan) }
         : { id: randomUUID(), output: integration.name, kind: integration.kind, status: 'pending' },
     )
   }
@@ -121,9 +121,9 @@ async function scheduleFlushes(deps: IngestDependencies, triggers: readonly Aggr
     try {
       if (trigger.opened?.flushAt) {
         const delay = trigger.opened.flushAt.getTime() - Date.now()
-        await withTimeout(deps.queues.scheduleFlush(trigger.output, windowFlushJobId(trigger.opened.openedAt), delay), deps.enqueueTimeoutMs)
+        await withTimeout(deps.queues.scheduleFlush(trigger.output, windowFlushJobId(trigger.opened.openedAt, trigger.audience), delay, trigger.audience), deps.enqueueTimeoutMs)
       }
-      if (trigger.full) await withTimeout(deps.queues.scheduleFlush(trigger.output, `flush.full.${randomUUID()}`, 0), deps.enqueueTimeoutMs)
+      if (trigger.full) await withTimeout(deps.queues.scheduleFlush(trigger.output, `flush.full.${randomUUID()}`, 0, trigger.audience), deps.enqueueTimeoutMs)
     } catch (error) {
       log.warn({ output: trigger.output, err: (error as Error).message }, 'could not schedule an aggregation flush; the relay will')
     }
@@ -150,8 +150,8 @@ async function enqueueCommitted(deps: IngestDependencies, recorded: readonly Rec
       ).catch((clearError: Error) => deps.log.warn({ err: clearError.message }, 'could not clear the enqueued stamp; the relay rechecks later'))
     }
   }
-  // Scans of one batch share their outputs' triggers: schedule each once.
-  const triggers = new Map(recorded.flatMap((r) => r.aggregation).map((t) => [t.output, t]))
+  // Scans of one batch share their windows' triggers: schedule each once.
+  const triggers = new Map(recorded.flatMap((r) => r.aggregation).map((t) => [`${t.output}\u001f${t.audience}`, t]))
   await scheduleFlushes(deps, [...triggers.values()], deps.log)
   return recorded.map(() => undefined)
 }

@@ -116,18 +116,37 @@ function readSender(r: ItemReader, user: string | undefined): string | undefined
   return sender ?? user
 }
 
+// Owner addresses come from scan payloads: the fence is a list of exact domains, so a typo
+// such as `@corp` or `*.corp.com` is reported instead of silently matching nothing.
+function readOwnersDomains(r: ItemReader): readonly string[] | undefined {
+  if (!r.has(EMAIL_KEYS.ownersDomains)) return undefined
+  const domains = r.list(EMAIL_KEYS.ownersDomains).map((domain) => domain.replace(/\.$/, '').toLowerCase())
+  if (domains.length === 0) r.report(EMAIL_KEYS.ownersDomains, 'is empty; list the domains owner addresses may be in, e.g. ["corp.example.com"], or remove the key to allow any')
+  for (const domain of domains) {
+    if (!/^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?)*$/u.test(domain)) {
+      r.report(EMAIL_KEYS.ownersDomains, `${JSON.stringify(domain)} is not a domain name; write the exact domain after the @, e.g. corp.example.com (no @, no wildcard)`)
+    }
+  }
+  return domains
+}
+
 function readEmail(r: ItemReader, base: IntegrationBase): EmailIntegration {
   const useMX = r.bool(EMAIL_KEYS.useMX, false)
   const user = r.text(EMAIL_KEYS.user)
+  const password = r.secret(EMAIL_KEYS.password)
   const host = useMX
     ? r.text(EMAIL_KEYS.host)
     : r.requiredText(EMAIL_KEYS.host, 'write the SMTP server host name, or set UseMX: true to deliver to the recipients\' MX hosts')
+  const authenticates = user !== undefined && password !== undefined && !password.isEmpty()
   return {
     ...base,
     kind: 'email',
     useMX,
     user,
-    password: r.secret(EMAIL_KEYS.password),
+    password,
+    requireTls: r.bool(EMAIL_KEYS.requireTls, authenticates),
+    ownersMax: r.int(EMAIL_KEYS.ownersMax, CONFIG_DEFAULTS.emailOwnersMax, 0, 1000),
+    ownersDomains: readOwnersDomains(r),
     host: host === '' ? undefined : host,
     port: r.int(EMAIL_KEYS.port, CONFIG_DEFAULTS.emailPort, 1, 65535),
     sender: readSender(r, user),

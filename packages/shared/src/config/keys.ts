@@ -94,6 +94,12 @@ export const EMAIL_KEYS = {
   port: 'port',
   sender: 'sender',
   recipients: 'recipients',
+  /** Addition: AUTH only over TLS (STARTTLS or port 465); default true when user and password are set. */
+  requireTls: 'require_tls',
+  /** Addition: at most this many `<%application_scope_owner%>` addresses per scan (default 20); the rest are dropped with a warning. */
+  ownersMax: 'owners_max',
+  /** Addition: only owner addresses in these domains are used (exact domain, case-insensitive); unset allows any. */
+  ownersDomains: 'owners_domains',
 } as const
 
 /** Keys of the three webhook-style outputs: the url carries the access key, so it is a secret. */
@@ -216,6 +222,7 @@ export const CONFIG_DEFAULTS = {
   jiraPriority: 'High',
   jiraIssueType: 'Task',
   emailPort: 25,
+  emailOwnersMax: 20,
   splunkSizeLimit: 10_000,
   splunkSourcetype: '_json',
   serviceNowTable: 'incident',

@@ -109,6 +109,12 @@ export interface EmailIntegration extends IntegrationBase {
   readonly sender: string | undefined
   readonly recipients: readonly string[]
   readonly tlsVerify: boolean
+  /** AUTH is sent only over TLS; without it the delivery fails permanently. */
+  readonly requireTls: boolean
+  /** The most `<%application_scope_owner%>` addresses taken from one scan. */
+  readonly ownersMax: number
+  /** Lower-cased domains owner addresses must be in; undefined allows any domain. */
+  readonly ownersDomains: readonly string[] | undefined
 }
 
 /** A slack incoming webhook. */

@@ -1,2 +1,3 @@
 export * from './contract.js'
 export * from './classify.js'
+export * from './audience.js'

@@ -15,6 +15,8 @@ export interface DeliveryJobData {
 /** The data of an aggregation flush job, on the output's own queue under the job name `flush`. */
 export interface FlushJobData {
   readonly output: string
+  /** The window's audience (absent in jobs of older versions: the fixed audience ''). */
+  readonly audience?: string
 }
 
 /** Job name of deliveries. */
@@ -24,9 +26,9 @@ export const DELIVER_JOB = 'deliver'
 export const FLUSH_JOB = 'flush'
 
 /**
- * The id of the flush job of the window opened at `openedAt`: deterministic, so every replica and
- * the relay schedule the same window's flush once.
+ * The id of the flush job of the window of `audience` opened at `openedAt`: deterministic, so every
+ * replica and the relay schedule the same window's flush once.
  */
-export function windowFlushJobId(openedAt: Date): string {
-  return `flush.${openedAt.getTime()}`
+export function windowFlushJobId(openedAt: Date, audience = ''): string {
+  return audience === '' ? `flush.${openedAt.getTime()}` : `flush.${audience}.${openedAt.getTime()}`
 }

@@ -148,12 +148,15 @@ export function severityLabel(severity: Severity): string {
 }
 
 /**
- * Replaces control characters (CR, LF, tab, NUL…) with a space and lone surrogates with U+FFFD:
- * a newline in an image name must not start a line of markup or a mail header, and a lone
- * surrogate has no UTF-8 encoding.
+ * The one sanitising step of every rendered text (titles, subjects, headers, fields): replaces
+ * control characters (CR, LF, tab, NUL…) and the line and paragraph separators (U+2028, U+2029)
+ * with a space, removes the bidirectional embedding, override and isolate controls (U+202A–U+202E,
+ * U+2066–U+2069), and replaces lone surrogates with U+FFFD. A newline in an image name must not
+ * start a line of markup or a mail header; a right-to-left override must not make
+ * `exe.txt` read as `txt.exe` in a subject or a ticket summary; a lone surrogate has no UTF-8.
  */
 export function clean(text: string): string {
-  return wellFormed(text).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
+  return wellFormed(text).replace(/[\u202a-\u202e\u2066-\u2069]/g, '').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
 }
 
 // String.prototype.toWellFormed is ES2024, newer than this project's lib setting.

@@ -4,12 +4,14 @@ import { MAX_LIST_ITEMS, MAX_NAME_LENGTH, formatPath, rejectionFor } from './rej
 
 // Aqua (a Go server) writes absent slices and objects as null, so every optional field is nullish.
 const text = z.string().nullish()
-const count = z.number().nullish()
+// Identifiers (CVE ids, package names, versions, paths, owners) are short; descriptions are not.
+const name = z.string().max(MAX_NAME_LENGTH)
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullish()
 const record = z.record(z.string(), z.unknown())
 
 const vulnerabilitySchema = z.looseObject({
-  name: z.string(),
-  fix_version: text,
+  name: name,
+  fix_version: name.nullish(),
   aqua_severity: text,
   vendor_severity: text,
   nvd_severity: text,
@@ -18,7 +20,7 @@ const vulnerabilitySchema = z.looseObject({
 })
 
 const resourceSchema = z.looseObject({
-  resource: z.looseObject({ name: text, version: text, path: text }).nullish(),
+  resource: z.looseObject({ name: name.nullish(), version: name.nullish(), path: name.nullish() }).nullish(),
   vulnerabilities: z.array(vulnerabilitySchema).max(MAX_LIST_ITEMS).nullish(),
 })
 
@@ -45,12 +47,13 @@ export const aquaScanSchema = z.looseObject({
       disallowed: z.boolean().nullish(),
       checks_performed: z
         .array(z.looseObject({ control: text, policy_name: text, failed: z.boolean().nullish() }))
+        .max(MAX_LIST_ITEMS)
         .nullish(),
     })
     .nullish(),
   scan_options: z.looseObject({ scan_malware: z.boolean().nullish(), scan_sensitive_data: z.boolean().nullish() }).nullish(),
   resources: z.array(resourceSchema).max(MAX_LIST_ITEMS).nullish(),
-  application_scope_owners: z.array(z.string()).nullish(),
+  application_scope_owners: z.array(name).max(MAX_LIST_ITEMS).nullish(),
   malware: z.array(record).max(MAX_LIST_ITEMS).nullish(),
   sensitive_data: z.array(record).max(MAX_LIST_ITEMS).nullish(),
 })

@@ -1,6 +1,6 @@
 import { looksLikeAquaScan, parseAquaScan } from './aqua.js'
 import type { Scan, ScanSource } from './model.js'
-import { ScanRejection } from './rejection.js'
+import { ScanRejection, limitRejection } from './rejection.js'
 import { looksLikeVulnerabilityReport, parseVulnerabilityReport } from './trivy-operator.js'
 import { looksLikeTrivyReport, parseTrivyReport } from './trivy.js'
 
@@ -99,6 +99,8 @@ export function parseScanBody(body: Uint8Array, source?: string): { scan: Scan; 
   } catch (error) {
     throw new ScanRejection(`the body is not JSON (${(error as Error).message}): send the scan result as JSON`)
   }
+  const overLimit = limitRejection(json)
+  if (overLimit) throw overLimit
   const parser = source === undefined ? PARSERS.find((p) => p.recognises(json)) : PARSERS.find((p) => p.source === source)
   if (!parser) {
     throw new ScanRejection(

@@ -13,17 +13,19 @@ import { MAX_LIST_ITEMS, MAX_NAME_LENGTH, ScanRejection, formatPath, rejectionFo
  * `vulnerabilities` has no omitempty, so an empty list arrives as null.
  */
 const text = z.string().nullish()
+// Identifiers (CVE ids, package names, versions, paths) are short; titles are not.
+const name = z.string().max(MAX_NAME_LENGTH)
 
 const vulnerabilitySchema = z.looseObject({
-  vulnerabilityID: z.string().min(1),
-  resource: text,
-  packagePath: text,
-  installedVersion: text,
-  fixedVersion: text,
+  vulnerabilityID: name.min(1),
+  resource: name.nullish(),
+  packagePath: name.nullish(),
+  installedVersion: name.nullish(),
+  fixedVersion: name.nullish(),
   severity: text,
   title: text,
   primaryLink: text,
-  links: z.array(z.string()).nullish(),
+  links: z.array(z.string()).max(MAX_LIST_ITEMS).nullish(),
 })
 
 /** A VulnerabilityReport resource as the operator's webhook POSTs it; unknown fields are kept untouched. */
@@ -35,7 +37,7 @@ export const vulnerabilityReportSchema = z.looseObject({
       name: text,
       namespace: text,
       labels: z.record(z.string(), z.string()).nullish(),
-      ownerReferences: z.array(z.looseObject({ kind: text, name: text, controller: z.boolean().nullish() })).nullish(),
+      ownerReferences: z.array(z.looseObject({ kind: text, name: text, controller: z.boolean().nullish() })).max(MAX_LIST_ITEMS).nullish(),
     })
     .nullish(),
   report: z.looseObject({

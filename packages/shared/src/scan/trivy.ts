@@ -10,14 +10,16 @@ import { MAX_LIST_ITEMS, MAX_NAME_LENGTH, ScanRejection, formatPath, rejectionFo
  * with `omitempty` and nil slices as null, so everything we do not need for identity is nullish.
  */
 const text = z.string().nullish()
+// Identifiers (CVE ids, package names, versions, paths) are short; titles and descriptions are not.
+const name = z.string().max(MAX_NAME_LENGTH)
 
 const vulnerabilitySchema = z.looseObject({
-  VulnerabilityID: z.string().min(1),
-  PkgName: text,
+  VulnerabilityID: name.min(1),
+  PkgName: name.nullish(),
   // Set for language packages found inside files (jar, egg, gemspec); the name may be missing.
-  PkgPath: text,
-  InstalledVersion: text,
-  FixedVersion: text,
+  PkgPath: name.nullish(),
+  InstalledVersion: name.nullish(),
+  FixedVersion: name.nullish(),
   // CRITICAL, HIGH, MEDIUM, LOW or UNKNOWN (trivy-db's severity names).
   Severity: text,
   Title: text,
@@ -27,7 +29,7 @@ const vulnerabilitySchema = z.looseObject({
 const secretSchema = z.looseObject({ RuleID: text, Category: text, Severity: text, Title: text })
 
 const resultSchema = z.looseObject({
-  Target: text,
+  Target: name.nullish(),
   Class: text,
   Vulnerabilities: z.array(vulnerabilitySchema).max(MAX_LIST_ITEMS).nullish(),
   Secrets: z.array(secretSchema).max(MAX_LIST_ITEMS).nullish(),
@@ -35,16 +37,16 @@ const resultSchema = z.looseObject({
 
 /** A Trivy JSON report (SchemaVersion 2); unknown fields are kept untouched. */
 export const trivyReportSchema = z.looseObject({
-  SchemaVersion: z.number(),
+  SchemaVersion: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   // "image name, tar file name, directory or repository name" (fanal ArtifactReference.Name).
   ArtifactName: z.string().min(1).max(MAX_NAME_LENGTH),
   // fanal ArtifactType: container_image, filesystem, repository, cyclonedx, spdx, aws_account, vm.
-  ArtifactType: z.string().min(1),
+  ArtifactType: name.min(1),
   Metadata: z
     .looseObject({
       ImageID: text,
-      RepoTags: z.array(z.string()).nullish(),
-      RepoDigests: z.array(z.string()).nullish(),
+      RepoTags: z.array(name).max(MAX_LIST_ITEMS).nullish(),
+      RepoDigests: z.array(name).max(MAX_LIST_ITEMS).nullish(),
     })
     .nullish(),
   Results: z.array(resultSchema).max(MAX_LIST_ITEMS).nullish(),

@@ -16,7 +16,7 @@ export interface FlushProcessorDependencies {
 }
 
 /**
- * Turns an output's held deliveries into one batch delivery when its window has ended or its
+ * Turns the held deliveries of an output's audience (the job's) into one batch delivery when its window has ended or its
  * count is reached (the decision and the batch are made in Postgres, under a lock), then queues
  * the batch like any delivery and schedules the next window's flush. A job that comes early waits
  * until the window's end; a failure to enqueue is left to the relay.
@@ -24,9 +24,10 @@ export interface FlushProcessorDependencies {
 export function createFlushProcessor(deps: FlushProcessorDependencies) {
   const { integration } = deps
   return async (job: Job<FlushJobData>, token?: string): Promise<void> => {
+    const audience = job.data.audience ?? ''
     let outcome
     try {
-      outcome = await flushOutput(deps.db, { name: integration.name, kind: integration.kind, aggregation: integration.aggregation }, randomUUID())
+      outcome = await flushOutput(deps.db, { name: integration.name, kind: integration.kind, aggregation: integration.aggregation }, randomUUID(), audience)
     } catch (error) {
       deps.log.warn({ output: integration.name, err: (error as Error).message }, 'flush failed (database?); trying again shortly')
       await job.moveToDelayed(Date.now() + LEDGER_RETRY_MS, token)
@@ -38,7 +39,7 @@ export function createFlushProcessor(deps: FlushProcessorDependencies) {
     }
     const log = deps.log.child({ output: integration.name })
     if (outcome.batch) {
-      log.info({ batch: outcome.batch.id, size: outcome.batch.size }, 'aggregation batch flushed')
+      log.info({ batch: outcome.batch.id, size: outcome.batch.size, ...(audience === '' ? {} : { audience }) }, 'aggregation batch flushed')
       try {
         await deps.queues.enqueue([{ id: outcome.batch.id, output: integration.name }])
         await markEnqueued(deps.db, [outcome.batch.id])
@@ -48,8 +49,8 @@ export function createFlushProcessor(deps: FlushProcessorDependencies) {
     }
     const next = outcome.next
     if (next) {
-      if (next.full) await deps.queues.scheduleFlush(integration.name, `flush.full.${randomUUID()}`, 0)
-      else if (next.flushAt) await deps.queues.scheduleFlush(integration.name, windowFlushJobId(next.openedAt), next.flushAt.getTime() - Date.now())
+      if (next.full) await deps.queues.scheduleFlush(integration.name, `flush.full.${randomUUID()}`, 0, audience)
+      else if (next.flushAt) await deps.queues.scheduleFlush(integration.name, windowFlushJobId(next.openedAt, audience), next.flushAt.getTime() - Date.now(), audience)
     }
   }
 }

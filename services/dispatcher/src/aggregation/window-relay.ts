@@ -3,7 +3,7 @@ import { windowFlushJobId, type Integration } from '@postee/shared'
 import { listOpenWindows, type Database, type DeliveryQueues } from '@postee/store'
 
 /**
- * Makes sure every output with held deliveries has its flush scheduled, whatever was lost (a
+ * Makes sure every output (and audience) with held deliveries has its flush scheduled, whatever was lost (a
  * Redis restart, a crash between commit and enqueue): the window's deterministic job id makes this
  * a no-op when the job exists. Returns how many windows it looked at.
  */
@@ -15,11 +15,12 @@ export async function relayAggregationWindows(db: Kysely<Database>, queues: Deli
     const { issuesNumber, timeoutMs } = integration.aggregation
     const stillAggregated = issuesNumber !== undefined || timeoutMs !== undefined
     if (!stillAggregated || (issuesNumber !== undefined && window.held >= issuesNumber)) {
-      await queues.scheduleFlush(window.output, `flush.full.${window.openedAt.getTime()}.${window.held}`, 0)
+      const audience = window.audience === '' ? '' : `${window.audience}.`
+      await queues.scheduleFlush(window.output, `flush.full.${audience}${window.openedAt.getTime()}.${window.held}`, 0, window.audience)
       continue
     }
     const flushAt = window.flushAt ?? (timeoutMs === undefined ? null : new Date(window.openedAt.getTime() + timeoutMs))
-    if (flushAt) await queues.scheduleFlush(window.output, windowFlushJobId(window.openedAt), flushAt.getTime() - Date.now())
+    if (flushAt) await queues.scheduleFlush(window.output, windowFlushJobId(window.openedAt, window.audience), flushAt.getTime() - Date.now(), window.audience)
   }
   return windows.length
 }

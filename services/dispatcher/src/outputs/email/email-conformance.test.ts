@@ -17,7 +17,7 @@ const SECRET = 'conformance-s3cr3t-value'
 const ECHO = `(you sent ${SECRET} ${Buffer.from(SECRET).toString('base64')})`
 
 function outputFor(port: number): Output {
-  const keys = `host: 127.0.0.1\n  port: ${port}\n  user: postee@example.com\n  password: ${SECRET}\n  recipients: ["ops@example.com"]`
+  const keys = `host: 127.0.0.1\n  port: ${port}\n  user: postee@example.com\n  password: ${SECRET}\n  require_tls: false\n  recipients: ["ops@example.com"]`
   return createOutput(emailIntegration(keys))!
 }
 

@@ -80,7 +80,8 @@ describe('email output', () => {
 
   it('logs in only when both user and password are set', async () => {
     fake = await new SmtpFake({ login: { user: 'alerts@corp.example', pass: 'pw-123' } }).start()
-    const keys = `${RELAY(fake.port)}\n  recipients: ["ops@example.com"]\n  user: alerts@corp.example`
+    // A lab relay without STARTTLS: cleartext AUTH only because require_tls is turned off.
+    const keys = `${RELAY(fake.port)}\n  recipients: ["ops@example.com"]\n  user: alerts@corp.example\n  require_tls: false`
     await createEmailOutput(emailIntegration(keys)).send(deliveryContext(), batchOf([fixtureItem('aqua-input.json')]))
     expect(fake.logins).to.deep.equal([])
     expect(fake.received[0]!.user).to.equal(undefined)
@@ -92,7 +93,7 @@ describe('email output', () => {
 
   it('a wrong password is a permanent auth failure that does not show the password', async () => {
     fake = await new SmtpFake({ login: { user: 'alerts@corp.example', pass: 'right' } }).start()
-    const keys = `${RELAY(fake.port)}\n  recipients: ["ops@example.com"]\n  user: alerts@corp.example\n  password: wr0ng-pa55`
+    const keys = `${RELAY(fake.port)}\n  recipients: ["ops@example.com"]\n  user: alerts@corp.example\n  password: wr0ng-pa55\n  require_tls: false`
     const error = await failure(createEmailOutput(emailIntegration(keys)), batchOf([fixtureItem('aqua-input.json')]))
     expect(error).to.include({ reason: 'auth', retryable: false })
     expect(error.message).to.include('535').and.to.include('check user and password').and.not.include('wr0ng-pa55')

@@ -81,7 +81,7 @@ function senderOf(integration: EmailIntegration): string {
 }
 
 function recipientsOf(integration: EmailIntegration, batch: DeliveryBatch): ReturnType<typeof planRecipients> {
-  const plan = planRecipients(integration.recipients, batch.items)
+  const plan = planRecipients(integration.recipients, batch.items, integration)
   if (plan.addresses.length > 0) return plan
   const wantsOwners = integration.recipients.some((recipient) => recipient.trim() === OWNER_PLACEHOLDER)
   const noOwners = wantsOwners && batch.items.every((item) => item.scan.owners.length === 0) ? ` the scans name no application scope owners for ${OWNER_PLACEHOLDER};` : ''
@@ -102,6 +102,7 @@ function relayOf(integration: EmailIntegration): SmtpTarget {
     label: `${integration.host}:${integration.port}`,
     ...(auth ? { auth } : {}),
     tlsVerify: integration.tlsVerify,
+    requireTls: integration.requireTls,
   }
 }
 

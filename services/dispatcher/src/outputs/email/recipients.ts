@@ -1,7 +1,6 @@
-import type { DeliveryItem } from '@postee/shared'
+import { OWNER_PLACEHOLDER, selectOwners, type DeliveryItem, type OwnerFence } from '@postee/shared'
 
-/** The recipient that stands for the scans' application scope owners (seed README, email `recipients`). */
-export const OWNER_PLACEHOLDER = '<%application_scope_owner%>'
+export { OWNER_PLACEHOLDER }
 
 /** An address left out of a message, and why. */
 export interface DroppedRecipient {
@@ -23,17 +22,27 @@ const MAX_ADDRESS = 254
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uffff-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uffff-]+)*$/u
 const LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u
 
+// Without a fence (a direct caller), every owner is taken as before.
+const NO_FENCE: OwnerFence = { ownersMax: Number.MAX_SAFE_INTEGER, ownersDomains: undefined }
+
 /**
  * Expands `<%application_scope_owner%>` to the owners of every scan of the batch (in order, each
- * once, compared without case) and checks every address. Owners come from the scan payload, so
- * an address that could break a header or the SMTP envelope is dropped, never sent.
+ * once, compared without case; per scan at most `ownersMax`, only in `ownersDomains` when set)
+ * and checks every address. Owners come from the scan payload, so an address that could break a
+ * header or the SMTP envelope is dropped, never sent.
  */
-export function planRecipients(configured: readonly string[], items: readonly DeliveryItem[]): RecipientPlan {
+export function planRecipients(configured: readonly string[], items: readonly DeliveryItem[], fence: OwnerFence = NO_FENCE): RecipientPlan {
   const seen = new Set<string>()
   const addresses: string[] = []
   const dropped: DroppedRecipient[] = []
+  const owners = (): string[] =>
+    items.flatMap((item) => {
+      const selection = selectOwners(item.scan.owners, fence)
+      dropped.push(...selection.dropped)
+      return [...selection.used]
+    })
   for (const entry of configured) {
-    const candidates = entry.trim() === OWNER_PLACEHOLDER ? items.flatMap((item) => item.scan.owners) : [entry]
+    const candidates = entry.trim() === OWNER_PLACEHOLDER ? owners() : [entry]
     for (const candidate of candidates) {
       const address = candidate.trim()
       const problem = addressProblem(address)

@@ -54,6 +54,10 @@ function classifyFailure(error: NodemailerError, peer: string, ctx: DeliveryCont
   if (error?.code === 'EAUTH' || error?.code === 'ENOAUTH') {
     return new DeliveryError(`${peer}: login failed: ${text}; check user and password`, 'auth', false, undefined, options)
   }
+  // The mail library's own recipient cap: the same message would be refused again, so it is final.
+  if (error?.code === 'EMAXRECIPIENTS') {
+    return new DeliveryError(`${peer}: too many recipients for one message: ${text}; lower owners_max or the recipients list`, 'config', false, undefined, options)
+  }
   if (error?.code === 'EENVELOPE' || error?.code === 'ECONFIG') {
     return new DeliveryError(`${peer}: the message was not accepted for sending: ${text}; check sender and recipients`, 'config', false, undefined, options)
   }

@@ -1,5 +1,5 @@
 import { createTransport, type SendMailOptions, type SMTPSentMessageInfo, type SMTPTransportOptions } from 'nodemailer'
-import type { DeliveryContext, Secret } from '@postee/shared'
+import { DeliveryError, type DeliveryContext, type Secret } from '@postee/shared'
 import { smtpFailure } from './smtp-errors.js'
 
 /** One SMTP server to hand a message to. */
@@ -14,6 +14,8 @@ export interface SmtpTarget {
   /** Sent only when set: never to a recipient's MX host, which would learn our credentials. */
   readonly auth?: { readonly user: string; readonly pass: string }
   readonly tlsVerify: boolean
+  /** The session must be encrypted (STARTTLS, or TLS from the start on 465) before AUTH or mail. */
+  readonly requireTls?: boolean
 }
 
 /**
@@ -23,7 +25,9 @@ export interface SmtpTarget {
  * Transport options per https://nodemailer.com/smtp/: STARTTLS is used whenever the server offers
  * it (`requireTLS` and `ignoreTLS` false) and a failed upgrade is an error, never a silent
  * downgrade (`opportunisticTLS` false); port 465 means TLS from the start (nodemailer's default
- * for that port). Every wait is bounded by what is left of the attempt's time.
+ * for that port). With `requireTls`, nodemailer's `requireTLS` makes STARTTLS mandatory: a server
+ * that does not offer it ends the session before AUTH, so the password never crosses in clear.
+ * Every wait is bounded by what is left of the attempt's time.
  */
 export async function sendOnce(
   ctx: DeliveryContext,
@@ -36,6 +40,16 @@ export async function sendOnce(
   try {
     return await transport.sendMail({ ...mail, signal: ctx.signal })
   } catch (error) {
+    if (target.requireTls && startTlsRefused(error)) {
+      throw new DeliveryError(
+        `${target.label}: the server does not offer STARTTLS, and require_tls is on (user and password are sent only over TLS): ` +
+          'enable STARTTLS on the server, or use port 465 (TLS from the start); set require_tls: false only to send the password in cleartext on a trusted network',
+        'config',
+        false,
+        undefined,
+        { cause: error },
+      )
+    }
     throw smtpFailure(error, target.label, ctx, secrets)
   } finally {
     transport.close()
@@ -47,7 +61,7 @@ function transportOptions(target: SmtpTarget, remainingMs: number): SMTPTranspor
     host: target.host,
     port: target.port,
     ...(target.servername !== undefined ? { servername: target.servername } : {}),
-    requireTLS: false,
+    requireTLS: target.requireTls === true,
     ignoreTLS: false,
     opportunisticTLS: false,
     ...(target.auth ? { auth: { user: target.auth.user, pass: target.auth.pass } } : {}),
@@ -63,4 +77,13 @@ function transportOptions(target: SmtpTarget, remainingMs: number): SMTPTranspor
     disableFileAccess: true,
     disableUrlAccess: true,
   }
+}
+
+// nodemailer sends STARTTLS when requireTLS is set even if EHLO did not offer it; the refusal
+// (or a server that only speaks HELO) comes back as an ETLS/ECONNECTION error naming STARTTLS,
+// whereas a failed handshake after a 220 says "Error initiating TLS" and stays a TLS problem.
+function startTlsRefused(error: unknown): boolean {
+  const e = error as { code?: string; command?: string; message?: string } | undefined
+  if (!e || e.message?.includes('Error initiating TLS')) return false
+  return (e.code === 'ETLS' && e.command === 'STARTTLS') || (e.code === 'ECONNECTION' && /required STARTTLS/.test(e.message ?? ''))
 }
