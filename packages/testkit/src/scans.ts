@@ -15,7 +15,7 @@ import { readFixture } from './fixtures.js'
  * as the dispatcher hands them to `Output.send`.
  */
 
-/** Every fixture file an output is tested on, by its path under ../shared/fixtures/aqua. */
+/** Every fixture file an output is tested on, by its path under test/fixtures/aqua/. */
 export const SCAN_FIXTURES = [
   'aqua-input.json',
   'all-in-one-image.json',

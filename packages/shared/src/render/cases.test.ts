@@ -14,8 +14,8 @@ import type { Finding, Scan } from '../scan/model.js'
 import { buildReport } from './report.js'
 import type { Report } from './report.js'
 
-/** Postee's fixture folder, resolved from this file: /work/shared/fixtures/aqua/. */
-export const FIXTURES = new URL('../../../../../shared/fixtures/aqua/', import.meta.url)
+/** Postee's sample payloads, copied into the repository's test/fixtures/aqua/. */
+export const FIXTURES = new URL('../../../../test/fixtures/aqua/', import.meta.url)
 
 /** The console URL the cases link to. */
 export const AQUA_SERVER = 'https://aqua.example.com'
@@ -110,7 +110,7 @@ function buildCases(): RenderCase[] {
 
 describe('render/cases: the fixtures behind the golden files', () => {
   it('resolves the fixture folder from this file', () => {
-    expect(fileURLToPath(FIXTURES)).to.match(/\/shared\/fixtures\/aqua\/$/)
+    expect(fileURLToPath(FIXTURES)).to.match(/\/test\/fixtures\/aqua\/$/)
     expect(existsSync(new URL('README.md', FIXTURES))).to.equal(true)
   })
 

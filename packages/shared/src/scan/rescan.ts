@@ -28,9 +28,9 @@ export interface RescanDecision {
 }
 
 /**
- * The outcome and the base of a scan, before any finding set is read: behaviour.md "Rescans" —
- * unchanged when the same identity has the same fingerprint; else the base is the previous
- * digest's scan, else the same identity, else the latest other digest; no base is `new`.
+ * The outcome and the base of a scan, before any finding set is read (docs/delivery-guarantees.md,
+ * rescans): unchanged when the same identity has the same fingerprint; else the base is the
+ * previous digest's scan, else the same identity, else the latest other digest; no base is `new`.
  */
 export function chooseBase<T extends Pick<StoredScan, 'fingerprint'>>(
   scan: Scan,

@@ -4,10 +4,10 @@ import { HttpFake, readFixture, type FakeHandler } from '@postee/testkit'
 import { createOutput } from './registry.js'
 
 /**
- * The output conformance suite (style.md): every output, against an HTTP fake on loopback, must
- * turn 2xx into a result, 4xx into a permanent DeliveryError, 429 into rate-limited with its
- * Retry-After, 5xx and hangs into retryable errors, honour the abort signal, and never put a
- * secret in an error message. Each output adds one entry here.
+ * The output conformance suite (docs/adding-an-output.md): every output, against an HTTP fake on
+ * loopback, must turn 2xx into a result, 4xx into a permanent DeliveryError, 429 into rate-limited
+ * with its Retry-After, 5xx and hangs into retryable errors, honour the abort signal, and never put
+ * a secret in an error message. Each output adds one entry here.
  */
 interface ConformanceCase {
   readonly kind: string
