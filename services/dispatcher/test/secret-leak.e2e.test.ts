@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { HttpFake, readFixture, startStack, type RecordedRequest, type Stack } from '@postee/testkit'
-import { SmtpFake } from '../src/outputs/email/smtp-fake.test.js'
+import { SmtpFake } from '../src/outputs/email/smtp-fake.testkit.js'
 
 /** Known secret values, each put where the config takes a secret. */
 const SECRETS = {

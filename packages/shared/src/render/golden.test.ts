@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { expect } from 'chai'
-import { renderCases } from './cases.test.js'
+import { renderCases } from './cases.testkit.js'
 import { renderHtml } from './html.js'
 import { renderJiraAdf } from './jira-adf.js'
 import { renderJiraWiki } from './jira-wiki.js'

@@ -4,7 +4,7 @@ import { expect } from 'chai'
 import { DeliveryError, type DeliveryContext, type Output } from '@postee/shared'
 import { batchOf, fixtureItem } from '@postee/testkit'
 import { createOutput } from '../registry.js'
-import { deliveryContext, emailIntegration, SmtpFake, type ScriptedReply } from './smtp-fake.test.js'
+import { deliveryContext, emailIntegration, SmtpFake, type ScriptedReply } from './smtp-fake.testkit.js'
 
 /**
  * The output conformance suite (conformance.test.ts) is HTTP-shaped; this is its SMTP twin for the

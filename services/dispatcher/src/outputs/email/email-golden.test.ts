@@ -4,7 +4,7 @@ import type { AddressObject } from 'mailparser'
 import { buildReport, renderHtml, renderText, type DeliveryBatch } from '@postee/shared'
 import { batchOf, fixtureItem, generatedItem, SCAN_FIXTURES } from '@postee/testkit'
 import { createEmailOutput } from './email-output.js'
-import { deliveryContext, emailIntegration, SmtpFake, type ReceivedMail } from './smtp-fake.test.js'
+import { deliveryContext, emailIntegration, SmtpFake, type ReceivedMail } from './smtp-fake.testkit.js'
 
 /**
  * Golden messages: every fixture (with and without a diff), a 5,000-finding scan and an

@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { expect } from 'chai'
-import { DeliveryError, parseConfig, type DeliveryBatch, type DeliveryContext, type JiraIntegration } from '@postee/shared'
+import { type DeliveryBatch } from '@postee/shared'
 import { SCAN_FIXTURES, batchOf, fixtureItem, generatedItem } from '@postee/testkit'
 import { idempotencyLabel } from './jira-idempotency.js'
 import { createJiraOutput, type JiraOutputOptions } from './jira-output.js'
-import { FakeJira, type FakeJiraOptions } from './jira-fake.test.js'
+import type { FakeJira } from './jira-fake.testkit.js'
+import { BASIC, PASSWORD, PAT, context, failure, jiraIntegration, startFake } from './jira-output.testkit.js'
 
 /**
  * The Jira output against a fake Jira (Data Center on v2, Cloud on v3) that checks requests the
@@ -14,39 +15,6 @@ import { FakeJira, type FakeJiraOptions } from './jira-fake.test.js'
 
 const GOLDEN = new URL('./golden/', import.meta.url)
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1'
-export const PASSWORD = 'jira-api-t0ken-value'
-export const PAT = 'jira-personal-access-t0ken'
-export const BASIC = `Basic ${Buffer.from(`bot@example.com:${PASSWORD}`).toString('base64')}`
-
-/** A parsed jira integration pointing at the fake, with extra cfg.yaml lines (two-space indented). */
-export function jiraIntegration(url: string, apiVersion: 2 | 3, extra: readonly string[] = [], auth: 'basic' | 'bearer' = 'basic'): JiraIntegration {
-  const credentials = auth === 'basic' ? [`user: bot@example.com`, `password: ${PASSWORD}`] : [`token: ${PAT}`]
-  const lines = ['type: jira', `url: ${url}`, ...credentials, 'project_key: VUL', `api_version: ${apiVersion}`, ...extra]
-  const config = parseConfig(`- name: jira-out\n  enable: true\n${lines.map((l) => `  ${l}`).join('\n')}\n`, {})
-  return config.integrations[0] as JiraIntegration
-}
-
-/** A started fake of the deployment that goes with the API version. */
-export async function startFake(apiVersion: 2 | 3, options: Partial<FakeJiraOptions> = {}): Promise<FakeJira> {
-  return new FakeJira({ deployment: apiVersion === 3 ? 'cloud' : 'server', authorization: BASIC, ...options }).start()
-}
-
-/** A delivery context with a fresh timeout. */
-export function context(timeoutMs = 10_000): DeliveryContext {
-  return { signal: AbortSignal.timeout(timeoutMs), timeoutMs, aquaServer: 'https://aqua.example.com' }
-}
-
-/** Sends and returns the error it throws. */
-export async function failure(send: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await send
-  } catch (error) {
-    expect(error).to.be.instanceOf(DeliveryError)
-    return error as DeliveryError
-  }
-  throw new Error('expected the send to fail')
-}
-
 function goldenCases(): { name: string; batch: () => DeliveryBatch }[] {
   const slug = (fixture: string): string => fixture.replace(/\.json$/, '').replace(/[^A-Za-z0-9.-]+/g, '_')
   return [

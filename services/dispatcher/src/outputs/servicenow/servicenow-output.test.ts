@@ -4,7 +4,7 @@ import { DeliveryError, parseConfig, type DeliveryBatch, type DeliveryContext, t
 import { HttpFake, SCAN_FIXTURES, batchOf, fixtureItem, generatedItem } from '@postee/testkit'
 import { createServiceNowOutput } from './servicenow-output.js'
 import { FIELD_LIMITS, correlationId } from './servicenow-record.js'
-import { CUSTOM_TABLE, INCIDENT, TableApiFake, failure as snFailure } from './table-api-fake.test.js'
+import { CUSTOM_TABLE, INCIDENT, TableApiFake, failure as snFailure } from './table-api-fake.testkit.js'
 
 /**
  * The ServiceNow output against a Table API fake on loopback. Golden create bodies live in

@@ -3,7 +3,7 @@ import { basename } from 'node:path'
 import { expect } from 'chai'
 import { DeliveryError, parseConfig, type DeliveryBatch, type DeliveryContext, type Output, type SlackIntegration } from '@postee/shared'
 import { HttpFake, SCAN_FIXTURES, batchOf, fixtureItem, generatedItem } from '@postee/testkit'
-import { slackWebhook } from './slack-fake.test.js'
+import { slackWebhook } from './slack-fake.testkit.js'
 import { createSlackOutput } from './slack-output.js'
 
 const KEY = 'XXXXslackXXXXsecretXXXXkey'

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { expect } from 'chai'
 import { DeliveryError, parseConfig, type DeliveryBatch, type DeliveryContext, type Output, type SplunkIntegration } from '@postee/shared'
 import { HttpFake, SCAN_FIXTURES, batchOf, fixtureItem, generatedItem } from '@postee/testkit'
-import { hecAnswer, hecFake } from './hec-fake.test.js'
+import { hecAnswer, hecFake } from './hec-fake.testkit.js'
 import { createSplunkOutput, eventEndpoint } from './splunk-output.js'
 
 /**

@@ -3,7 +3,7 @@ import { basename } from 'node:path'
 import { expect } from 'chai'
 import { DeliveryError, parseConfig, type DeliveryBatch, type DeliveryContext, type Output, type TeamsIntegration } from '@postee/shared'
 import { HttpFake, SCAN_FIXTURES, batchOf, fixtureItem, generatedItem, type FakeHandler } from '@postee/testkit'
-import { connectorWebhook, workflowsWebhook } from './teams-fake.test.js'
+import { connectorWebhook, workflowsWebhook } from './teams-fake.testkit.js'
 import { createTeamsOutput } from './teams-output.js'
 
 const SIG = 'XXXXteamsXXXXsignatureXXXX'

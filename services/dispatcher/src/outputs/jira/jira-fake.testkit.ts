@@ -1,5 +1,5 @@
 import { HttpFake, type FakeResponse, type RecordedRequest } from '@postee/testkit'
-import { checkCreate, type CreateContext, type FakeField, type FakeUser } from './jira-fake-checks.test.js'
+import { checkCreate, type CreateContext, type FakeField, type FakeUser } from './jira-fake-checks.testkit.js'
 
 /**
  * A Jira on loopback, Data Center (REST v2 only) or Cloud (v2 and v3), that answers the calls the
