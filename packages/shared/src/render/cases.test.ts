@@ -17,5 +17,7 @@ describe('render/cases: the fixtures behind the golden files', () => {
     expect(findings['ashex']).to.deep.equal([283])
     expect(findings['generated-5000']).to.deep.equal([5000])
     expect(findings['batch']).to.deep.equal([2, 0, 63])
+    expect(findings['trivy-input']).to.deep.equal([7])
+    expect(findings['trivy-operator-input']).to.deep.equal([5])
   })
 })

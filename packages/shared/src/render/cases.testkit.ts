@@ -1,10 +1,12 @@
 /**
- * The scans every render test runs on: Postee's fixtures and a generated 5,000-finding scan, each
- * with and without a diff, plus an aggregated batch. Test-only (`*.testkit.ts`: the package build
- * leaves it out, the test type-check includes it); cases.test.ts checks the fixtures load.
+ * The scans every render test runs on: Postee's Aqua fixtures and a generated 5,000-finding scan,
+ * each with and without a diff, a Trivy report, a Trivy Operator report, and an aggregated batch.
+ * Test-only (`*.testkit.ts`: the package build leaves it out, the test type-check includes it);
+ * cases.test.ts checks the fixtures load.
  */
 import { readFileSync } from 'node:fs'
 import { parseAquaScan } from '../scan/aqua.js'
+import { parseScanBody } from '../scan/parse.js'
 import { diffFindings } from '../scan/diff.js'
 import type { ScanDiff } from '../scan/diff.js'
 import { SEVERITIES, countBySeverity } from '../scan/model.js'
@@ -21,6 +23,11 @@ export const AQUA_SERVER = 'https://aqua.example.com'
 /** Parses one Aqua fixture by its path under the fixture folder. */
 export function fixtureScan(path: string): Scan {
   return parseAquaScan(JSON.parse(readFileSync(new URL(path, FIXTURES), 'utf8')))
+}
+
+/** Parses a fixture of any supported format (Aqua, Trivy, Trivy Operator) as ingest does. */
+export function anyFixtureScan(path: string): Scan {
+  return parseScanBody(readFileSync(new URL(path, FIXTURES))).scan
 }
 
 /**
@@ -80,6 +87,11 @@ const SCANS: readonly (readonly [name: string, path: string, linked: boolean])[]
   ['ashex', 'extracted/v1-scanservice_test.AshexPokemongoSource.json', true],
 ]
 
+const OTHER_FORMATS: readonly (readonly [name: string, path: string])[] = [
+  ['trivy-input', 'trivy-input.json'],
+  ['trivy-operator-input', 'trivy-operator-input.json'],
+]
+
 let cached: readonly RenderCase[] | undefined
 
 /** Every golden case, built once: each scan without and with a diff, and an aggregated batch. */
@@ -97,6 +109,8 @@ function buildCases(): RenderCase[] {
     cases.push({ name, reports: [buildReport({ scan, diff: undefined }, options)] })
     cases.push({ name: `${name}-diff`, reports: [buildReport({ scan, diff: sampleDiff(scan) }, options)] })
   }
+  // The other two scan formats, once each: a diff renders the same whatever the source.
+  for (const [name, path] of OTHER_FORMATS) cases.push({ name, reports: [buildReport({ scan: anyFixtureScan(path), diff: undefined }, { aquaServer: AQUA_SERVER })] })
   const batch = [
     { scan: fixtureScan('extracted/v1-scanservice_test.AlpineImageSource.json'), diff: undefined },
     { scan: fixtureScan('extracted/v1-aggregatescan_test.mockScan2.json'), diff: undefined },
