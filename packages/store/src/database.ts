@@ -43,7 +43,7 @@ export interface ScansTable {
   size_bytes: number
 }
 
-/** Every status a delivery row can have (contract.md "Delivery statuses"). */
+/** Every status a delivery row can have (docs/http-api.md, delivery statuses). */
 export type DeliveryStatus = 'pending' | 'buffered' | 'sending' | 'sent' | 'failed' | 'dead'
 
 /** The deliveries table: the ledger. */

@@ -18,11 +18,12 @@ export interface RetentionReport {
 const RETENTION_LOCK = 0x706f7374
 
 /**
- * One retention pass (behaviour.md "Rescans"). Only one replica runs it at a time (a try-lock;
- * the others skip). A scan record is never removed while one of its deliveries is still in flight,
- * so retention cannot lose an acknowledged scan. The size counted is the stored bodies and finding
- * sets (`size_bytes`), the part that grows: Postgres reuses the space of deleted rows rather than
- * shrinking its files, so file sizes would never fall under the limit.
+ * One retention pass of `Max_DB_Size` / `Delete_Old_Data` (docs/operations.md, retention). Only one
+ * replica runs it at a time (a try-lock; the others skip). A scan record is never removed while one
+ * of its deliveries is still in flight, so retention cannot lose an acknowledged scan. The size
+ * counted is the stored bodies and finding sets (`size_bytes`), the part that grows: Postgres
+ * reuses the space of deleted rows rather than shrinking its files, so file sizes would never fall
+ * under the limit.
  */
 export async function applyRetention(db: Kysely<Database>, policy: RetentionPolicy): Promise<RetentionReport> {
   return db.connection().execute(async (conn) => {

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-// `../shared` beside the repository root (packages/testkit/{src,dist} → four levels up).
-const FIXTURES = new URL('../../../../shared/fixtures/aqua/', import.meta.url)
+// The repository's test/fixtures/aqua/ (Postee's sample payloads, see its README.md), seen from
+// packages/testkit/{src,dist}.
+const FIXTURES = new URL('../../../test/fixtures/aqua/', import.meta.url)
 
-/** Absolute path of a file under ../shared/fixtures/aqua. */
+/** Absolute path of a file under the repository's test/fixtures/aqua/. */
 export function fixturePath(name: string): string {
   return fileURLToPath(new URL(name, FIXTURES))
 }

@@ -1,11 +1,13 @@
 import {
   SEVERITIES,
+  buildReport,
   countBySeverity,
   diffFindings,
   parseScanBody,
   type DeliveryBatch,
   type DeliveryItem,
   type Finding,
+  type Report,
   type Scan,
 } from '@postee/shared'
 import { readFixture } from './fixtures.js'
@@ -15,7 +17,7 @@ import { readFixture } from './fixtures.js'
  * as the dispatcher hands them to `Output.send`.
  */
 
-/** Every fixture file an output is tested on, by its path under ../shared/fixtures/aqua. */
+/** Every fixture file an output is tested on, by its path under test/fixtures/aqua/. */
 export const SCAN_FIXTURES = [
   'aqua-input.json',
   'all-in-one-image.json',
@@ -62,6 +64,17 @@ function itemOf(scan: Scan, rawBody: string, options: { withDiff?: boolean; n?: 
 /** A batch of items: a single delivery, or an aggregation flush. */
 export function batchOf(items: readonly DeliveryItem[], aggregated = items.length > 1): DeliveryBatch {
   return { key: aggregated ? stableId(9999) : items[0]!.deliveryId, items, aggregated }
+}
+
+/** The console URL the output tests put in their delivery context. */
+export const TEST_AQUA_SERVER = 'https://aqua.example.com'
+
+/**
+ * The reports of a batch, built as every output builds them: what an output test compares its
+ * request with, so the renderers' goldens (packages/shared/src/render/golden/) stay the only copy.
+ */
+export function reportsOf(batch: DeliveryBatch, aquaServer: string = TEST_AQUA_SERVER): Report[] {
+  return batch.items.map((item) => buildReport(item, { aquaServer, aggregated: batch.aggregated }))
 }
 
 /** A deterministic scan of `count` findings spread over every level, with titles, links and workloads. */

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from './index.js'
 import { startProcess, waitForHttp, type ServiceProcess } from './process.js'
 
-/** The built entry points of contract.md "Processes". */
+/** The built entry points of the two services (docs/architecture.md). */
 export const INGEST_ENTRY = fileURLToPath(new URL('../../../services/ingest/dist/main.js', import.meta.url))
 export const DISPATCHER_ENTRY = fileURLToPath(new URL('../../../services/dispatcher/dist/main.js', import.meta.url))
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { readFixture, startStack, type Stack } from '@postee/testkit'
-import { SmtpFake, type ReceivedMail } from '../src/outputs/email/smtp-fake.test.js'
+import { SmtpFake, type ReceivedMail } from '../src/outputs/email/smtp-fake.testkit.js'
 
 // Aggregated email to <%application_scope_owner%>: whoever can post a scan must never receive
 // another team's findings because both scans fell into one aggregation window.

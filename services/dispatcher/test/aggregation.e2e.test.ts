@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { HttpFake, adminFetch, readFixture, startStack, type RecordedRequest, type Stack } from '@postee/testkit'
+import { HttpFake, adminFetch, readFixture, startStack, waitFor, waitUntil, type RecordedRequest, type Stack } from '@postee/testkit'
 
 function aggregated(name: string, url: string, keys: string): string {
   return `- name: ${name}\n  type: webhook\n  enable: true\n  url: ${url}/${name}\n  ${keys.split('\n').join('\n  ')}\n`
@@ -26,7 +26,21 @@ async function deliveries(url: string, output: string): Promise<any[]> {
   return ((await (await adminFetch(`${url}/api/deliveries?output=${output}`)).json()) as { deliveries: any[] }).deliveries
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Waits until the ledger of `output` holds `count` sent batch rows whose held rows are all sent, and returns the rows. */
+async function settledBatches(url: string, output: string, count: number, held: number): Promise<any[]> {
+  return waitFor(
+    async () => {
+      const rows = await deliveries(url, output)
+      const sentBatches = rows.filter((d) => d.scan === null && d.status === 'sent')
+      const sentHeld = rows.filter((d) => d.scan !== null && d.status === 'sent' && sentBatches.some((b) => b.id === d.batch))
+      return sentBatches.length === count && sentHeld.length === held ? rows : undefined
+    },
+    { what: `${count} sent batch(es) carrying ${held} sent deliveries of ${output}` },
+  )
+}
+
+// Time bounds here are lower bounds only (a window never flushes early): a busy machine makes
+// things later, never earlier, so an upper bound would only measure the machine.
 
 describe('aggregation on a timeline (processes, real Postgres and Redis)', function () {
   this.timeout(120_000)
@@ -47,10 +61,10 @@ describe('aggregation on a timeline (processes, real Postgres and Redis)', funct
     const answers = []
     for (let i = 1; i <= 4; i++) answers.push(await post(url, `count:${i}`))
     expect(answers.map((a) => a.deliveries[0].status)).to.deep.equal(['buffered', 'buffered', 'buffered', 'buffered'])
-    await fake.waitForRequests(1)
-    await sleep(1_000)
+    // The batch row and its three held rows are sent; the fourth stays buffered (a count flush
+    // needs three), so no other request can follow.
+    const rows = await settledBatches(url, 'count', 1, 3)
     expect(batches(fake.requests, '/count')).to.deep.equal([['count:1', 'count:2', 'count:3']])
-    const rows = await deliveries(url, 'count')
     const batch = rows.find((d) => d.scan === null)
     expect(batch).to.include({ status: 'sent', attempts: 1 })
     const held = rows.filter((d) => d.scan !== null)
@@ -58,32 +72,35 @@ describe('aggregation on a timeline (processes, real Postgres and Redis)', funct
     expect(held.filter((d) => d.batch === null && d.status === 'buffered')).to.have.length(1)
   })
 
-  it('a 3 s window with 2 scans → nothing at 2 s, one batch by 5 s', async () => {
+  it('a 3 s window with 2 scans → one batch of both, not before the window ends', async () => {
     stack = await startStack({ config: aggregated('window', fake.url, 'Aggregate-Issues-Timeout: 3s') })
     const url = stack.ingestUrls[0]!
     const start = Date.now()
     await post(url, 'window:1')
-    await sleep(500)
     await post(url, 'window:2')
-    await sleep(2_000 - (Date.now() - start))
-    expect(fake.requests).to.have.length(0)
-    await fake.waitForRequests(1, 5_000 - (Date.now() - start))
-    expect(Date.now() - start).to.be.within(2_900, 5_000)
+    await settledBatches(url, 'window', 1, 2)
     expect(batches(fake.requests, '/window')).to.deep.equal([['window:1', 'window:2']])
+    // The window opened with the first scan, after `start`; 100 ms of slack for timestamp rounding.
+    expect(fake.requests[0]!.receivedAt - start).to.be.at.least(2_900)
   })
 
   it('a window flushes after the dispatcher is killed and restarted, with no new scans, once', async () => {
     stack = await startStack({ config: aggregated('crash', fake.url, 'Aggregate-Issues-Timeout: 3s'), dispatchers: 0 })
     const dispatcher = await stack.startDispatcher()
     const url = stack.ingestUrls[0]!
+    const start = Date.now()
     await post(url, 'crash:1')
     await post(url, 'crash:2')
     await dispatcher.stop('SIGKILL')
-    await sleep(4_000)
+    // The subject is a window that ends while no dispatcher runs: wait for its end (3 s after the
+    // first scan, plus a margin), not for a state.
+    await waitUntil(start + 3_500)
     expect(fake.requests).to.have.length(0)
     await stack.startDispatcher()
-    await fake.waitForRequests(1, 15_000)
-    await sleep(2_000)
+    // Once: one batch row, sent on its first attempt, carrying both scans; the webhook got one request.
+    const rows = await settledBatches(url, 'crash', 1, 2)
+    expect(rows.filter((d) => d.scan === null)).to.have.length(1)
+    expect(rows.find((d) => d.scan === null)).to.include({ status: 'sent', attempts: 1 })
     expect(batches(fake.requests, '/crash')).to.deep.equal([['crash:1', 'crash:2']])
   })
 
@@ -91,8 +108,8 @@ describe('aggregation on a timeline (processes, real Postgres and Redis)', funct
     stack = await startStack({ config: aggregated('replicas', fake.url, 'Aggregate-Issues-Number: 3'), dispatchers: 2, ingests: 2 })
     const images = Array.from({ length: 6 }, (_, i) => `replicas:${i + 1}`)
     await Promise.all(images.map((image, i) => post(stack.ingestUrls[i % 2]!, image)))
-    await fake.waitForRequests(2)
-    await sleep(1_500)
+    // Every delivery is in a sent batch, so no further request can come.
+    await settledBatches(stack.ingestUrls[0]!, 'replicas', 2, 6)
     const sent = batches(fake.requests, '/replicas')
     expect(sent).to.have.length(2)
     expect(sent.every((batch) => batch.length === 3)).to.equal(true)
@@ -102,12 +119,14 @@ describe('aggregation on a timeline (processes, real Postgres and Redis)', funct
   it('both keys: the count flushes first, and the window flushes what is left', async () => {
     stack = await startStack({ config: aggregated('both', fake.url, 'Aggregate-Issues-Number: 2\nAggregate-Issues-Timeout: 2s') })
     const url = stack.ingestUrls[0]!
-    const start = Date.now()
-    for (let i = 1; i <= 3; i++) await post(url, `both:${i}`)
-    await fake.waitForRequests(1)
-    expect(Date.now() - start).to.be.lessThan(1_500)
-    await fake.waitForRequests(2, 6_000)
+    await post(url, 'both:1')
+    await post(url, 'both:2')
+    const third = Date.now()
+    await post(url, 'both:3')
+    await settledBatches(url, 'both', 2, 3)
+    // Had the count not flushed, the window would have sent all three together.
     expect(batches(fake.requests, '/both')).to.deep.equal([['both:1', 'both:2'], ['both:3']])
-    expect(fake.requests[1]!.receivedAt - start).to.be.within(1_800, 5_000)
+    // The third scan opened the next window, which ends 2 s later (100 ms of slack for rounding).
+    expect(fake.requests[1]!.receivedAt - third).to.be.at.least(1_900)
   })
 })

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { HttpFake, adminFetch, readFixture, startOwnRedis, startStack, type FakeResponse, type Stack } from '@postee/testkit'
+import { HttpFake, adminFetch, readFixture, startOwnRedis, startStack, waitFor, type FakeResponse, type ServiceProcess, type Stack } from '@postee/testkit'
 
 /** A fake that answers its requests in order from a script; the last answer repeats. */
 function scripted(...answers: FakeResponse[]): HttpFake {
@@ -29,13 +29,27 @@ async function deliveries(url: string, query = ''): Promise<any[]> {
 
 /** Polls until `predicate` holds on the deliveries of `output`, or fails with what it saw. */
 async function until(url: string, output: string, predicate: (rows: any[]) => boolean, timeoutMs = 20_000): Promise<any[]> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const rows = await deliveries(url, `&output=${output}`)
-    if (predicate(rows)) return rows
-    if (Date.now() > deadline) throw new Error(`timed out; ${output}: ${JSON.stringify(rows.map((r) => [r.status, r.attempts, r.lastError]))}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
+  let seen: any[] = []
+  try {
+    return await waitFor(
+      async () => {
+        seen = await deliveries(url, `&output=${output}`)
+        return predicate(seen) ? seen : undefined
+      },
+      { timeoutMs, intervalMs: 100, what: `the deliveries of ${output}` },
+    )
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; ${output}: ${JSON.stringify(seen.map((r) => [r.status, r.attempts, r.lastError]))}`)
   }
+}
+
+/** Waits until a process has logged `message` more often than `before` times. */
+async function logged(service: ServiceProcess, message: RegExp, before: number): Promise<void> {
+  await waitFor(() => occurrences(service, message) > before, { timeoutMs: 30_000, what: `the log line ${message}` })
+}
+
+function occurrences(service: ServiceProcess, message: RegExp): number {
+  return service.output().split('\n').filter((line) => message.test(line)).length
 }
 
 describe('delivery under faults (ingest + dispatcher processes, real Postgres and Redis)', function () {
@@ -51,15 +65,13 @@ describe('delivery under faults (ingest + dispatcher processes, real Postgres an
       fast: scripted(ok),
     }
     let stack: Stack
-    let postedAt = 0
 
     before(async () => {
       await Promise.all(Object.values(fakes).map((fake) => fake.start()))
       const config = Object.entries(fakes)
-        .map(([name, fake]) => webhookItem(name, fake.url, name === 'exhausted' ? '  retries: 2\n' : ''))
+        .map(([name, fake]) => webhookItem(name, fake.url, name === 'exhausted' ? '  retries: 2\n' : '', name === 'hanging' ? '5s' : '1s'))
         .join('')
       stack = await startStack({ config })
-      postedAt = Date.now()
       expect((await post(stack.ingestUrls[0]!, scanBody('faults:1'))).status).to.equal(202)
     })
     after(async () => {
@@ -77,8 +89,7 @@ describe('delivery under faults (ingest + dispatcher processes, real Postgres an
       const [row] = await until(stack.ingestUrls[0]!, 'rejecting', (rows) => rows[0]?.status === 'failed')
       expect(row.attempts).to.equal(1)
       expect(row.lastError).to.match(/HTTP 400: .*summary.*is required/)
-      await new Promise((resolve) => setTimeout(resolve, 500))
-      expect(fakes.rejecting.requests).to.have.length(1)
+      expect(fakes.rejecting.requests).to.have.length(1) // and still one at the end: see the last test
     })
 
     it('429 with Retry-After → the output pauses, then sends without spending an attempt', async () => {
@@ -105,15 +116,22 @@ describe('delivery under faults (ingest + dispatcher processes, real Postgres an
       expect(sent.attempts).to.equal(1)
       const again = await adminFetch(`${url}/api/deliveries/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: [sent.id] }) })
       expect(await again.json()).to.deep.equal({ replayed: 0, enqueued: 0 })
-      await new Promise((resolve) => setTimeout(resolve, 500))
-      expect(fakes.exhausted.requests).to.have.length(3)
+      expect(fakes.exhausted.requests).to.have.length(3) // and still three at the end: see the last test
     })
 
     it('a hung or failing output never delays another', async () => {
+      // Order, not milliseconds: the fast output was delivered while the hung one still held its
+      // first request (the retry comes only after its 5 s timeout), with the failing outputs
+      // retrying at the same time.
       const [request] = await fakes.fast.waitForRequests(1)
-      expect(request!.receivedAt - postedAt).to.be.lessThan(800)
-      const [hung] = await fakes.hanging.waitForRequests(1)
-      expect(hung!.receivedAt - postedAt).to.be.lessThan(800)
+      const hung = await fakes.hanging.waitForRequests(2)
+      expect(request!.receivedAt).to.be.lessThan(hung[1]!.receivedAt)
+    })
+
+    it('the permanent failure and the replayed delivery were never sent again while the others ran', async () => {
+      // Checked last, after every other test of this group has waited on its own outcome.
+      expect(fakes.rejecting.requests).to.have.length(1)
+      expect(fakes.exhausted.requests).to.have.length(3)
     })
 
     it('refuses a replay without a selector', async () => {
@@ -213,13 +231,14 @@ describe('a Postgres outage seen by the dispatcher', function () {
     const proxy = await new TcpProxy(database.hostname, Number(database.port || 5432)).start()
     try {
       database.host = `127.0.0.1:${proxy.port}`
-      await stack.startDispatcher({ DATABASE_URL: database.toString() })
+      const dispatcher = await stack.startDispatcher({ DATABASE_URL: database.toString() })
       const url = stack.ingestUrls[0]!
 
       // Down before the job arrives: nothing is sent until the ledger answers again.
       proxy.cut()
+      const unavailable = occurrences(dispatcher, /ledger unavailable/)
       const first = await post(url, scanBody('ledger:1'))
-      await new Promise((resolve) => setTimeout(resolve, 1_500))
+      await logged(dispatcher, /ledger unavailable/, unavailable)
       expect(fake.requests).to.have.length(0)
       proxy.restore()
       await until(url, 'ledger', (rows) => rows.some((r) => r.scan === first.json.id && r.status === 'sent'), 30_000)
@@ -229,8 +248,9 @@ describe('a Postgres outage seen by the dispatcher', function () {
       // and is sent again later: at least once, with the same delivery id for the receiver.
       const second = await post(url, scanBody('ledger:2'))
       await fake.waitForRequests(2)
+      const unrecorded = occurrences(dispatcher, /could not record the outcome/)
       proxy.cut()
-      await new Promise((resolve) => setTimeout(resolve, 1_500))
+      await logged(dispatcher, /could not record the outcome/, unrecorded)
       proxy.restore()
       const rows = await until(url, 'ledger', (r) => r.some((d) => d.scan === second.json.id && d.status === 'sent'), 30_000)
       const secondId = rows.find((d) => d.scan === second.json.id).id

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { expect } from 'chai'
-import { HttpFake, adminFetch, readFixture, startStack, type Stack } from '@postee/testkit'
+import { HttpFake, adminFetch, readFixture, startStack, waitFor, type Stack } from '@postee/testkit'
 
 const hook = (name: string, url: string) => `- name: ${name}\n  type: webhook\n  enable: true\n  url: ${url}/${name}\n`
 
@@ -9,6 +9,11 @@ async function post(url: string, image: string): Promise<any> {
   json.image = image
   const response = await fetch(`${url}/scan`, { method: 'POST', body: JSON.stringify(json), headers: { 'content-type': 'application/json' } })
   return response.json()
+}
+
+/** How many times a process has logged `message` so far. */
+function count(output: string, message: RegExp): number {
+  return output.split('\n').filter((line) => message.test(line)).length
 }
 
 describe('operations: config reload and metrics (processes)', function () {
@@ -27,8 +32,10 @@ describe('operations: config reload and metrics (processes)', function () {
 
   it('SIGHUP reloads cfg.yaml in both services: a new output gets deliveries and a worker', async () => {
     writeFileSync(stack.env.AQUAALERT_CFG!, hook('first', fake.url) + hook('second', fake.url))
-    for (const service of [...stack.ingests, ...stack.dispatchers]) service.child.kill('SIGHUP')
-    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    const services = [...stack.ingests, ...stack.dispatchers]
+    const before = services.map((service) => count(service.output(), /config reloaded/))
+    for (const service of services) service.child.kill('SIGHUP')
+    await waitFor(() => services.every((service, i) => count(service.output(), /config reloaded/) > before[i]!), { what: 'every process to log "config reloaded"' })
     const answer = await post(stack.ingestUrls[0]!, 'reload:1')
     expect(answer.deliveries.map((d: any) => d.output).sort()).to.deep.equal(['first', 'second'])
     await fake.waitForRequests(2)
@@ -42,9 +49,11 @@ describe('operations: config reload and metrics (processes)', function () {
     const body = (await response.json()) as { applied: boolean; problems: string[] }
     expect(body.applied).to.equal(false)
     expect(body.problems.join('\n')).to.match(/first › Policy-Min-Vulnerabilty: unknown key.*did you mean Policy-Min-Vulnerability/)
-    stack.dispatchers[0]!.child.kill('SIGHUP')
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    expect(stack.dispatchers[0]!.output()).to.match(/the configuration is invalid/)
+    const dispatcher = stack.dispatchers[0]!
+    const refusals = count(dispatcher.output(), /the configuration is invalid/)
+    dispatcher.child.kill('SIGHUP')
+    await waitFor(() => count(dispatcher.output(), /the configuration is invalid/) > refusals, { what: 'the dispatcher to refuse the invalid config' })
+    expect(dispatcher.child.exitCode).to.equal(null)
     const answer = await post(stack.ingestUrls[0]!, 'reload:2')
     expect(answer.deliveries.map((d: any) => d.output).sort()).to.deep.equal(['first', 'second'])
   })

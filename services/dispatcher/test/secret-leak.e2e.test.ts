@@ -1,6 +1,6 @@
 import { expect } from 'chai'
-import { HttpFake, readFixture, startStack, type RecordedRequest, type Stack } from '@postee/testkit'
-import { SmtpFake } from '../src/outputs/email/smtp-fake.test.js'
+import { HttpFake, readFixture, startStack, waitFor, type RecordedRequest, type Stack } from '@postee/testkit'
+import { SmtpFake } from '../src/outputs/email/smtp-fake.testkit.js'
 
 /** Known secret values, each put where the config takes a secret. */
 const SECRETS = {
@@ -118,11 +118,13 @@ describe('no secret is ever shown (failing deliveries with known secrets)', func
     const { id } = (await posted.json()) as { id: string }
     // Let every delivery run out of attempts against the echoing target.
     let deliveries: { status: string; lastError: string | null }[] = []
-    for (let waited = 0; waited < 30_000; waited += 250) {
-      deliveries = ((await (await fetch(`${url}/api/deliveries?scan=${id}`, { headers: admin })).json()) as { deliveries: typeof deliveries }).deliveries
-      if (deliveries.length === 8 && deliveries.every((d) => ['failed', 'dead'].includes(d.status))) break
-      await new Promise((resolve) => setTimeout(resolve, 250))
-    }
+    await waitFor(
+      async () => {
+        deliveries = ((await (await fetch(`${url}/api/deliveries?scan=${id}`, { headers: admin })).json()) as { deliveries: typeof deliveries }).deliveries
+        return deliveries.length === 8 && deliveries.every((d) => ['failed', 'dead'].includes(d.status))
+      },
+      { timeoutMs: 30_000, intervalMs: 250, what: 'the 8 deliveries to fail' },
+    ).catch(() => undefined) // the assertion below reports what was seen
     expect(deliveries.map((d) => d.status).every((s) => s === 'failed' || s === 'dead'), JSON.stringify(deliveries)).to.equal(true)
     expect(fake.requests.length).to.be.greaterThan(7)
     expect(smtp.logins.some((login) => login.password === SECRETS.SMTP_PASSWORD)).to.equal(true)

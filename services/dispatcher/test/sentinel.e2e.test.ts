@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { HttpFake, freePort, readFixture, startOwnRedis, startStack, type OwnRedis, type Stack } from '@postee/testkit'
+import { Redis } from 'ioredis'
+import { HttpFake, freePort, readFixture, startOwnRedis, startStack, waitFor, type OwnRedis, type Stack } from '@postee/testkit'
 
 /** A Redis Sentinel of the test's own, watching `master` under the name postee-master. */
 async function startSentinel(masterPort: number): Promise<{ port: number; child: ChildProcess }> {
@@ -12,7 +13,21 @@ async function startSentinel(masterPort: number): Promise<{ port: number; child:
   const conf = join(dir, 'sentinel.conf')
   writeFileSync(conf, `port ${port}\nbind 127.0.0.1\nsentinel monitor postee-master 127.0.0.1 ${masterPort} 1\nsentinel down-after-milliseconds postee-master 5000\n`)
   const child = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' })
-  await new Promise((resolve) => setTimeout(resolve, 500))
+  // Ready once it answers with the master it monitors.
+  await waitFor(
+    async () => {
+      const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+      client.on('error', () => undefined)
+      try {
+        await client.connect()
+        const address = (await client.call('SENTINEL', 'get-master-addr-by-name', 'postee-master')) as string[] | null
+        return address?.[1] === String(masterPort)
+      } finally {
+        client.disconnect()
+      }
+    },
+    { what: `the sentinel on port ${port} to report the master on ${masterPort}` },
+  )
   return { port, child }
 }
 

@@ -19,7 +19,7 @@ export interface AppDependencies extends IngestDependencies {
   readonly httpLimits?: HttpLimits
 }
 
-/** Wires the routes of contract.md "HTTP API of ingest"; no logic of its own. */
+/** Wires the routes of docs/http-api.md; no logic of its own. */
 export function createApp(deps: AppDependencies): Express {
   const app = express()
   app.disable('x-powered-by')

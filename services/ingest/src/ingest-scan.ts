@@ -25,7 +25,7 @@ export interface IngestDependencies {
   readonly enqueueTimeoutMs: number
 }
 
-/** The answer to an accepted scan (contract.md `202`). */
+/** The answer to an accepted scan (the `202` body of `POST /scan`, docs/http-api.md). */
 export interface IngestResult {
   readonly id: string
   readonly outcome: ScanOutcome

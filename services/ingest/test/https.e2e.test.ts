@@ -1,6 +1,6 @@
 import { request } from 'node:https'
 import { expect } from 'chai'
-import { INGEST_ENTRY, freePort, readFixture, startProcess, startStack, type Stack } from '@postee/testkit'
+import { INGEST_ENTRY, freePort, readFixture, startProcess, startStack, waitFor, type Stack } from '@postee/testkit'
 
 /** POSTs over HTTPS without verifying (the pair is self-signed) and returns the status and the server certificate's fingerprint. */
 function postHttps(port: number, body: Buffer): Promise<{ status: number; fingerprint: string }> {
@@ -30,7 +30,7 @@ describe('the HTTPS listener without a configured certificate (processes)', func
     for (const port of ports) {
       const ingest = startProcess(INGEST_ENTRY, { ...stack.env, AQUAALERT_URL: `127.0.0.1:${await freePort()}`, AQUAALERT_TLS: `127.0.0.1:${port}`, POSTEE_MIGRATE: 'off' })
       try {
-        for (let i = 0; i < 100 && !/"scheme":"https"/.test(ingest.output()); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+        await waitFor(() => /"scheme":"https"/.test(ingest.output()), { what: 'ingest to log its HTTPS listener' })
         const answer = await postHttps(port, readFixture('aqua-input.json'))
         expect(answer.status).to.equal(202)
         fingerprints.push(answer.fingerprint)

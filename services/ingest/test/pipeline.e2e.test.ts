@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { HttpFake, adminFetch, readFixture, readFixtureJson, startStack, type Stack } from '@postee/testkit'
+import { HttpFake, adminFetch, readFixture, readFixtureJson, startStack, waitFor, type Stack } from '@postee/testkit'
 
 /** Posts a body to ingest and returns the status and JSON answer. */
 async function post(url: string, body: Buffer | string, headers: Record<string, string> = {}) {
@@ -9,14 +9,17 @@ async function post(url: string, body: Buffer | string, headers: Record<string, 
 
 /** Waits until no delivery of the stack is in flight, then returns them all. */
 async function settledDeliveries(url: string, expected: number, timeoutMs = 20_000): Promise<any[]> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const { deliveries } = (await (await adminFetch(`${url}/api/deliveries`)).json()) as { deliveries: any[] }
-    const settled = deliveries.filter((d) => ['sent', 'failed', 'dead'].includes(d.status))
-    if (deliveries.length >= expected && settled.length === deliveries.length) return deliveries
-    if (Date.now() > deadline) throw new Error(`deliveries not settled: ${JSON.stringify(deliveries.map((d) => d.status))}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  let seen: any[] = []
+  return waitFor(
+    async () => {
+      seen = ((await (await adminFetch(`${url}/api/deliveries`)).json()) as { deliveries: any[] }).deliveries
+      const settled = seen.filter((d) => ['sent', 'failed', 'dead'].includes(d.status))
+      return seen.length >= expected && settled.length === seen.length ? seen : undefined
+    },
+    { timeoutMs, intervalMs: 100, what: 'every delivery to settle' },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; deliveries not settled: ${JSON.stringify(seen.map((d) => d.status))}`)
+  })
 }
 
 function webhook(name: string, url: string, policy: string): string {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { expect } from 'chai'
-import { HttpFake, adminFetch, readFixtureJson, startStack, type Stack } from '@postee/testkit'
+import { HttpFake, adminFetch, readFixtureJson, startStack, waitFor, type Stack } from '@postee/testkit'
 
 const TESTDATA = new URL('../../../packages/shared/src/scan/testdata/', import.meta.url)
 const testdata = (name: string) => readFileSync(new URL(name, TESTDATA), 'utf8')
@@ -97,13 +97,20 @@ describe('Trivy and Trivy Operator inputs end to end (processes, Postgres, Redis
     )
     const ids = new Set(answers.flatMap((a) => a.json.deliveries.map((d: any) => d.id)))
     const ours = () => fake.requests.filter((r) => ids.has(r.headers['x-postee-delivery'] as string))
-    for (let waited = 0; ours().length < 3 && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100))
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    // Every delivery of these scans is sent (a sent delivery is never sent again), so the request
+    // counts below are final.
+    await waitFor(
+      async () => {
+        const { deliveries: rows } = (await (await fetch(`${url}/api/deliveries?limit=1000`)).json()) as { deliveries: any[] }
+        const mine = rows.filter((d) => ids.has(d.id))
+        return mine.length === ids.size && mine.every((d) => d.status === 'sent')
+      },
+      { what: 'every delivery of the ten reports to be sent' },
+    )
     expect(ours()).to.have.length(3)
     // Slack got one message for the image: its Trivy findings with advisory links, and the workloads.
-    const [message] = await slack.waitForRequests(1)
-    await new Promise((resolve) => setTimeout(resolve, 500))
     expect(slack.requests).to.have.length(1)
+    const message = slack.requests[0]
     const text = message!.body
     expect(text).to.include('nginx:1.16 vulnerability scan report')
     expect(text).to.match(/CVE-\d{4}-\d+/)

@@ -15,7 +15,7 @@ export type ItemType = (typeof ITEM_TYPES)[number]
 /** Keys of every item. An integration without `enable: true` is off, as in Postee. */
 export const ITEM_KEYS = { name: 'name', type: 'type', enable: 'enable' } as const
 
-/** Seed policy keys, accepted by every output type (behaviour.md "Policies"). */
+/** Seed policy keys, accepted by every output type (docs/configuration.md, policies). */
 export const POLICY_KEYS = {
   /** Severity at or above which a scan passes: critical, high, medium, low or negligible. */
   minVulnerability: 'Policy-Min-Vulnerability',

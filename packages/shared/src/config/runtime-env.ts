@@ -16,7 +16,7 @@ export interface ListenAddress {
   readonly port: number
 }
 
-/** The process settings read from the environment (contract.md "Environment"). */
+/** The process settings read from the environment (docs/configuration.md, environment). */
 export interface RuntimeEnv {
   /** AQUAALERT_CFG / POSTEE_CFG. */
   readonly configPath: string

@@ -7,7 +7,7 @@ export const OUTPUT_KINDS = ['jira', 'email', 'slack', 'teams', 'webhook', 'splu
 /** One integration type. */
 export type OutputKind = (typeof OUTPUT_KINDS)[number]
 
-/** The policy keys of one integration, parsed (see behaviour.md "Policies"). */
+/** The policy keys of one integration, parsed (see docs/configuration.md, policies). */
 export interface PolicySettings {
   /** Policy-Min-Vulnerability; undefined lets every scan pass. */
   readonly minVulnerability: Severity | undefined

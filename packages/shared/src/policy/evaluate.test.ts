@@ -5,8 +5,8 @@ import { parseAquaScan } from '../scan/aqua.js'
 import type { Scan, ScanOutcome, Severity } from '../scan/model.js'
 import { evaluatePolicies, type PolicyDecision } from './evaluate.js'
 
-// /work/shared/fixtures/aqua/ seen from packages/shared/src/policy/ of the repo.
-const FIXTURES = new URL('../../../../../shared/fixtures/aqua/', import.meta.url)
+// The repository's test/fixtures/aqua/, seen from packages/shared/src/policy/.
+const FIXTURES = new URL('../../../../test/fixtures/aqua/', import.meta.url)
 
 function fixture(name: string): Scan {
   return parseAquaScan(JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')))

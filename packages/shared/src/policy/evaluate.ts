@@ -1,6 +1,7 @@
 /**
- * The per-integration policy chain of behaviour.md "Policies". Steps run in Postee's order and the
- * first failing one decides, so a skip always names one cfg.yaml key, the one a user must change.
+ * The per-integration policy chain (docs/configuration.md, policies). Steps run in Postee's order
+ * and the first failing one decides, so a skip always names one cfg.yaml key, the one a user must
+ * change.
  */
 import type { PolicySettings } from '../config/types.js'
 import { SEVERITIES, severityRank, type Scan, type ScanOutcome, type Severity } from '../scan/model.js'

@@ -1,9 +1,9 @@
 /**
- * Postee-compatible name matching for Policy-/Ignore- image and registry lists (behaviour.md
- * "Policies"). No regular expression is ever built from a pattern: a pattern is split on `*` and
- * its pieces are found in order with `indexOf`. That makes every character but `*` literal by
- * construction (Postee ran wildcard patterns as raw regexes, so `.` matched anything and `(`
- * threw) and keeps matching linear, with no backtracking on hostile names.
+ * Postee-compatible name matching for Policy-/Ignore- image and registry lists
+ * (docs/configuration.md, policies). No regular expression is ever built from a pattern: a pattern
+ * is split on `*` and its pieces are found in order with `indexOf`. That makes every character but
+ * `*` literal by construction (Postee ran wildcard patterns as raw regexes, so `.` matched anything
+ * and `(` threw) and keeps matching linear, with no backtracking on hostile names.
  */
 
 // A pattern's lower-cased pieces between `*`s; `undefined` for a pattern that matches nothing.

@@ -1,13 +1,19 @@
 /**
- * Golden files: every renderer on every case of cases.test.ts, compared exactly with
- * `golden/<renderer>/<case>.<ext>`. After an intended change, rewrite them with
- * `UPDATE_GOLDEN=1 pnpm exec mocha packages/shared/src/render/` and review the diff like code.
+ * Golden files: every renderer on every case of cases.testkit.ts, compared exactly with
+ * `golden/<renderer>/<case>.<ext>`. These are the only goldens of the renderers' output: the
+ * output tests assert that what they send equals the renderer's result instead of storing it
+ * again. After an intended change, run the render tests once with `UPDATE_GOLDEN=1` (they fail,
+ * naming every rewritten file; refused under CI), review the git diff like code, and run again.
  * The Jira wiki file holds the summary on its first line, a blank line, then the description;
  * JSON outputs are pretty-printed with two spaces.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
-import { renderCases } from './cases.test.js'
+import { expectGolden } from '@postee/testkit'
+import { renderCases } from './cases.testkit.js'
 import { renderHtml } from './html.js'
 import { renderJiraAdf } from './jira-adf.js'
 import { renderJiraWiki } from './jira-wiki.js'
@@ -19,14 +25,13 @@ import { renderTeams } from './teams.js'
 import { renderText } from './text.js'
 
 const GOLDEN = new URL('./golden/', import.meta.url)
-const UPDATE = process.env['UPDATE_GOLDEN'] === '1'
 
 function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n'
 }
 
 /** Every renderer as a function from reports to the exact text stored in its golden file. */
-export const GOLDEN_RENDERERS: readonly { readonly name: string; readonly ext: string; readonly render: (reports: readonly Report[]) => string }[] = [
+const GOLDEN_RENDERERS: readonly { readonly name: string; readonly ext: string; readonly render: (reports: readonly Report[]) => string }[] = [
   { name: 'html', ext: 'html', render: (reports) => renderHtml(reports).html },
   { name: 'text', ext: 'txt', render: (reports) => renderText(reports) },
   {
@@ -49,20 +54,37 @@ describe('render golden files', () => {
     describe(renderer.name, () => {
       for (const testCase of renderCases()) {
         it(testCase.name, () => {
-          const file = new URL(`${renderer.name}/${testCase.name}.${renderer.ext}`, GOLDEN)
-          const actual = renderer.render(testCase.reports)
-          if (UPDATE) {
-            mkdirSync(new URL(`${renderer.name}/`, GOLDEN), { recursive: true })
-            writeFileSync(file, actual)
-          }
-          expect(existsSync(file), `missing golden file ${file.pathname}; run with UPDATE_GOLDEN=1`).to.equal(true)
-          // A plain equality check: chai's diff of a 100 KB string helps nobody, the git diff does.
-          const same = readFileSync(file, 'utf8') === actual
-          expect(same, `${file.pathname} differs; rerun with UPDATE_GOLDEN=1 and review the diff`).to.equal(true)
+          expectGolden(new URL(`${renderer.name}/${testCase.name}.${renderer.ext}`, GOLDEN), renderer.render(testCase.reports))
         })
       }
     })
   }
+
+  it('no two golden files of the repository hold the same bytes', () => {
+    // One golden per rendering: an output that sends a renderer's result asserts equality with it
+    // instead of storing a copy, so a renderer change is reviewed in one place.
+    const root = fileURLToPath(new URL('../../../../', import.meta.url))
+    const owners = new Map<string, string>()
+    const duplicates: string[] = []
+    for (const top of ['packages', 'services']) {
+      for (const entry of readdirSync(join(root, top), { recursive: true, encoding: 'utf8' })) {
+        if (!entry.includes('/golden/') || entry.includes('node_modules') || entry.includes('/dist/')) continue
+        const path = join(root, top, entry)
+        let bytes: Buffer
+        try {
+          bytes = readFileSync(path)
+        } catch {
+          continue // a folder
+        }
+        const sum = createHash('sha256').update(bytes).digest('hex')
+        const first = owners.get(sum)
+        if (first) duplicates.push(`${join(top, entry)} = ${first}`)
+        else owners.set(sum, join(top, entry))
+      }
+    }
+    expect(owners.size, 'no golden file found: the walk is wrong').to.be.greaterThan(100)
+    expect(duplicates).to.deep.equal([])
+  })
 
   it('gives the HTML subject the report title', () => {
     for (const testCase of renderCases()) expect(renderHtml(testCase.reports).subject).to.equal(batchTitle(testCase.reports))

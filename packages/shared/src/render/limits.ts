@@ -1,6 +1,6 @@
 /**
  * The shortening rule: how every renderer keeps a report within what its target accepts
- * (behaviour.md "Messages"). Written once here and used by every renderer.
+ * (docs/postee-compatibility.md, messages). Written once here and used by every renderer.
  *
  * 1. The header always survives: the title, image, registry, compliance, the malware and
  *    sensitive-data flags, the severity counts, and the diff section's counts per severity.
@@ -17,8 +17,9 @@
  *    text, before escaping or formatting, at a code point boundary, ending with "…"; so an escape
  *    sequence, entity or tag is never split. The caps are `TEXT_CAPS`, measured after escaping.
  *
- * Splunk sheds in the order behaviour.md gives for it (findings, then malware, then sensitive data,
- * then a summary event); its first step is rule 2 applied to findings only (see splunk.ts).
+ * Splunk sheds in the order docs/configuration.md gives for `SizeLimit` (findings, then malware,
+ * then sensitive data, then a summary event); its first step is rule 2 applied to findings only
+ * (see splunk.ts).
  */
 import type { Workload } from '../scan/model.js'
 import { batchTitle } from './report.js'

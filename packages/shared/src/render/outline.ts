@@ -6,9 +6,9 @@ import { groupBySeverity, severityLabel } from './report.js'
 import type { ReportFinding, ReportItem } from './report.js'
 
 /**
- * The order and wording of a report, shared by every markup renderer: each one maps these few
- * block kinds onto its own markup, so the section order (behaviour.md "Messages"), the headings
- * and the "and N more" lines are written once.
+ * The order and wording of a report, shared by every markup renderer: each one maps these few block
+ * kinds onto its own markup, so the section order (docs/postee-compatibility.md, messages), the
+ * headings and the "and N more" lines are written once.
  */
 
 /** One piece of text; `data` marks text from the scan (untrusted), `cap` its length limit (rule 5). */

@@ -2,9 +2,9 @@ import { expect } from 'chai'
 import fc from 'fast-check'
 import { SEVERITIES } from '../scan/model.js'
 import type { Finding, Scan } from '../scan/model.js'
-import { generatedScan } from './cases.test.js'
-import { slackTexts, strayHtmlBrackets } from './escaping.test.js'
-import { renderAll, violationsOf } from './limit-checks.test.js'
+import { generatedScan } from './cases.testkit.js'
+import { slackTexts, strayHtmlBrackets } from './escaping.testkit.js'
+import { renderAll, violationsOf } from './limit-checks.testkit.js'
 import { buildReport } from './report.js'
 
 // Any string, weighted towards the characters that mean something to some target, lone surrogates

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { diffFindings } from '../scan/diff.js'
 import type { Scan } from '../scan/model.js'
-import { fixtureScan, generatedScan } from './cases.test.js'
+import { fixtureScan, generatedScan } from './cases.testkit.js'
 import { BATCH_TITLE, batchTitle, buildReport, groupBySeverity } from './report.js'
 
 describe('buildReport', () => {

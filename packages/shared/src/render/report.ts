@@ -40,9 +40,9 @@ export interface ReportDiff {
 }
 
 /**
- * The report of one scan (behaviour.md "Messages"), independent of any target: every renderer
- * turns this into its own markup. Text is cleaned of control characters and lone surrogates, so
- * no renderer has to think about CR/LF forging a line or a header.
+ * The report of one scan (docs/postee-compatibility.md, messages), independent of any target: every
+ * renderer turns this into its own markup. Text is cleaned of control characters and lone
+ * surrogates, so no renderer has to think about CR/LF forging a line or a header.
  */
 export interface Report {
   readonly title: string
@@ -87,7 +87,7 @@ export interface ReportOptions {
 // targets stop somewhere near 2,048 characters anyway.
 const MAX_URL_LENGTH = 2000
 
-/** The title of an aggregated report (behaviour.md "Aggregation"). */
+/** The title of an aggregated report (docs/configuration.md, aggregation). */
 export const BATCH_TITLE = 'Vulnerability scan report'
 
 /** Builds the target-independent report of one scan and its diff. */

@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
 import type { Finding, Scan } from '../scan/model.js'
-import { generatedScan } from './cases.test.js'
-import { renderAll } from './limit-checks.test.js'
+import { generatedScan } from './cases.testkit.js'
+import { renderAll } from './limit-checks.testkit.js'
 import { buildReport, clean } from './report.js'
 
 // Bidirectional controls and line separators in scan text: U+202E makes "gpj.exe" read as

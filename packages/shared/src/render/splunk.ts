@@ -71,11 +71,11 @@ const TEXT_STEPS = { most: 500, least: 16 } as const
 
 /**
  * Renders reports as a Splunk HEC event body of at most `sizeLimit` bytes. Over the limit it sheds
- * in behaviour.md's order: findings first (most severe kept, as in limits.ts, with `…Omitted`
- * counts), then the malware items, then the sensitive-data items, then it sends summary events
- * (header, counts, diff counts, link) — never nothing. A batch's event is an array of per-scan
- * events shed together; if even their summaries do not fit, trailing scans are counted in a final
- * `{ omittedScans }` element.
+ * in the order docs/configuration.md gives for `SizeLimit`: findings first (most severe kept, as in
+ * limits.ts, with `…Omitted` counts), then the malware items, then the sensitive-data items, then
+ * it sends summary events (header, counts, diff counts, link) — never nothing. A batch's event is
+ * an array of per-scan events shed together; if even their summaries do not fit, trailing scans are
+ * counted in a final `{ omittedScans }` element.
  */
 export function renderSplunkEvent(reports: readonly Report[], options: SplunkOptions = {}): SplunkEventBody {
   const limit = options.sizeLimit ?? TARGET_LIMITS.splunkBytes

@@ -24,7 +24,10 @@ const resourceSchema = z.looseObject({
   vulnerabilities: z.array(vulnerabilitySchema).max(MAX_LIST_ITEMS).nullish(),
 })
 
-/** The Aqua image-scan webhook: the fields behaviour.md names; unknown fields are kept untouched. */
+/**
+ * The Aqua image-scan webhook: the fields Postee reads (docs/postee-compatibility.md); unknown
+ * fields are kept untouched.
+ */
 export const aquaScanSchema = z.looseObject({
   image: z.string().min(1).max(MAX_NAME_LENGTH),
   registry: z.string().max(MAX_NAME_LENGTH),

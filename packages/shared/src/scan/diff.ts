@@ -17,8 +17,9 @@ export function findingSet(findings: readonly Finding[]): Finding[] {
 }
 
 /**
- * What makes two scans of one identity "the same" (behaviour.md "Rescans"): the finding set,
- * `disallowed`, and the malware and sensitive-data counts, hashed so history rows compare cheaply.
+ * What makes two scans of one identity "the same" (docs/delivery-guarantees.md, rescans and diffs):
+ * the finding set, `disallowed`, and the malware and sensitive-data counts, hashed so history rows
+ * compare cheaply.
  */
 export function scanFingerprint(scan: Scan): string {
   const hash = createHash('sha256')

@@ -128,5 +128,8 @@ export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity)
 }
 
-/** What a scan is relative to the stored history (see behaviour.md "Rescans"). */
+/**
+ * What a scan is relative to the stored history (see docs/delivery-guarantees.md, rescans and
+ * diffs).
+ */
 export type ScanOutcome = 'new' | 'changed' | 'unchanged'

@@ -32,7 +32,7 @@ export interface RescanDecision {
 }
 
 /**
- * The outcome and the base of a scan, before any finding set is read: behaviour.md "Rescans" —
+ * The outcome and the base of a scan, before any finding set is read (docs/scans.md, rescans):
  * unchanged when the same identity has the same fingerprint (its base is that stored scan); else
  * the base is the previous digest's scan, else the same identity, else the latest other digest;
  * no base is `new`.

@@ -6,7 +6,7 @@ import { ScanRejection } from './rejection.js'
 import { looksLikeVulnerabilityReport, parseVulnerabilityReport } from './trivy-operator.js'
 import { parseTrivyReport } from './trivy.js'
 
-const FIXTURES = new URL('../../../../../shared/fixtures/aqua/', import.meta.url)
+const FIXTURES = new URL('../../../../test/fixtures/aqua/', import.meta.url)
 const TESTDATA = new URL('./testdata/', import.meta.url)
 const DIGEST = 'sha256:ab6ef8d98985757485185d8815454bdda5be3864b8b37b3328cd9af03f9e2d93'
 const WORKLOAD_FILES = [

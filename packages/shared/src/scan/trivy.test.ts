@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
 import fc from 'fast-check'
@@ -7,7 +7,7 @@ import { parseScanBody } from './parse.js'
 import { ScanRejection } from './rejection.js'
 import { looksLikeTrivyReport, parseTrivyReport } from './trivy.js'
 
-const FIXTURES = new URL('../../../../../shared/fixtures/aqua/', import.meta.url)
+const FIXTURES = new URL('../../../../test/fixtures/aqua/', import.meta.url)
 const TESTDATA = new URL('./testdata/', import.meta.url)
 const DIGEST = 'sha256:ab6ef8d98985757485185d8815454bdda5be3864b8b37b3328cd9af03f9e2d93'
 const IMAGE_ID = 'sha256:a0fdbc96de9d4f8e48bb8d2964f1df2db3ea46d2d040a87fdfcce49d18640a29'
@@ -35,9 +35,9 @@ function rejectionOf(action: () => unknown): string {
 }
 
 describe('parseTrivyReport', () => {
-  it('resolves the shared fixtures from /work/shared/fixtures/aqua/', () => {
-    expect(fileURLToPath(FIXTURES)).to.match(/\/shared\/fixtures\/aqua\/$/)
-    expect(fileURLToPath(new URL('trivy-input.json', FIXTURES))).to.not.include('/main/')
+  it("resolves Postee's sample payloads from the repository's test/fixtures/aqua/", () => {
+    expect(fileURLToPath(FIXTURES)).to.match(/\/test\/fixtures\/aqua\/$/)
+    expect(existsSync(new URL('trivy-input.json', FIXTURES))).to.equal(true)
   })
 
   it('maps the shared filesystem report: artifact type as registry, name as image, no digest', () => {

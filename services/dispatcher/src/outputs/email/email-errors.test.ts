@@ -3,7 +3,7 @@ import { DeliveryError, type FailureReason } from '@postee/shared'
 import { batchOf, fixtureItem } from '@postee/testkit'
 import { createEmailOutput } from './email-output.js'
 import { classifyReply } from './smtp-errors.js'
-import { deliveryContext, emailIntegration, SmtpFake, type Stage } from './smtp-fake.test.js'
+import { deliveryContext, emailIntegration, SmtpFake, type Stage } from './smtp-fake.testkit.js'
 
 /** SMTP replies as real servers give them, and what each must become (RFC 5321 4.2.1, 4.2.2). */
 const REPLIES: readonly { stage: Stage; code: number; text: string; reason: FailureReason; retryable: boolean }[] = [

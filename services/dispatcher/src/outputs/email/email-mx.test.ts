@@ -1,9 +1,9 @@
 import { expect } from 'chai'
 import { DeliveryError, type DeliveryBatch, type Output } from '@postee/shared'
 import { batchOf, fixtureItem } from '@postee/testkit'
-import { DnsFake } from './dns-fake.test.js'
+import { DnsFake } from './dns-fake.testkit.js'
 import { createEmailOutput } from './email-output.js'
-import { deliveryContext, emailIntegration, SmtpFake, type SmtpFakeOptions } from './smtp-fake.test.js'
+import { deliveryContext, emailIntegration, SmtpFake, type SmtpFakeOptions } from './smtp-fake.testkit.js'
 
 /**
  * UseMX against a fake DNS server and fake MTAs on separate loopback addresses sharing one port

@@ -3,7 +3,7 @@ import type { AddressObject } from 'mailparser'
 import { buildReport, DeliveryError, renderHtml, renderText, type DeliveryBatch, type DeliveryItem, type Output } from '@postee/shared'
 import { batchOf, fixtureItem } from '@postee/testkit'
 import { createEmailOutput } from './email-output.js'
-import { deliveryContext, emailIntegration, selfSignedPair, SmtpFake } from './smtp-fake.test.js'
+import { deliveryContext, emailIntegration, selfSignedPair, SmtpFake } from './smtp-fake.testkit.js'
 
 const RELAY = (port: number): string => `host: 127.0.0.1\n  port: ${port}`
 

@@ -1,6 +1,6 @@
-import { previewSuite } from '../preview-suite.test.js'
+import { previewSuite } from '../preview-suite.testkit.js'
 import { createEmailOutput } from './email-output.js'
-import { SmtpFake, emailIntegration } from './smtp-fake.test.js'
+import { SmtpFake, emailIntegration } from './smtp-fake.testkit.js'
 
 // The MIME envelope changes on every send; the preview is the content, compared as the reader
 // gets it: the decoded subject and the two parts.

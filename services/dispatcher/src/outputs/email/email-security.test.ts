@@ -4,7 +4,7 @@ import { ConfigError, DeliveryError, parseConfig, type DeliveryBatch, type Deliv
 import { batchOf, fixtureItem } from '@postee/testkit'
 import { createEmailOutput } from './email-output.js'
 import { smtpFailure } from './smtp-errors.js'
-import { deliveryContext, emailIntegration, selfSignedPair, SmtpFake } from './smtp-fake.test.js'
+import { deliveryContext, emailIntegration, selfSignedPair, SmtpFake } from './smtp-fake.testkit.js'
 
 // Cleartext AUTH, and recipients chosen by scan content: what an attacker on the path or one who
 // can post a scan could do with the email output, each against a real SMTP server on loopback.

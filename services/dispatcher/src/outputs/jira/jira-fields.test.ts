@@ -1,9 +1,9 @@
 import { expect } from 'chai'
 import { batchOf, fixtureItem, generatedItem } from '@postee/testkit'
-import type { FakeField, FakeUser } from './jira-fake-checks.test.js'
-import type { FakeBoard, FakeJira } from './jira-fake.test.js'
+import type { FakeField, FakeUser } from './jira-fake-checks.testkit.js'
+import type { FakeBoard, FakeJira } from './jira-fake.testkit.js'
 import { createJiraOutput, type JiraOutputOptions } from './jira-output.js'
-import { context, failure, jiraIntegration, startFake } from './jira-output.test.js'
+import { context, failure, jiraIntegration, startFake } from './jira-output.testkit.js'
 
 /** Unknowns (custom fields by display name), sprint, assignee and the metadata cache. */
 

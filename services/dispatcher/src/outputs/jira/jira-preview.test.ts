@@ -1,6 +1,6 @@
-import { previewSuite } from '../preview-suite.test.js'
+import { previewSuite } from '../preview-suite.testkit.js'
 import { createJiraOutput } from './jira-output.js'
-import { jiraIntegration, startFake } from './jira-output.test.js'
+import { jiraIntegration, startFake } from './jira-output.testkit.js'
 
 // Without assignee, unknowns or sprint the create body needs nothing from Jira, so the preview is
 // all of it.

@@ -1,19 +1,19 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { expect } from 'chai'
 import { DeliveryError, parseConfig, type DeliveryBatch, type DeliveryContext, type Output, type ServiceNowIntegration } from '@postee/shared'
-import { HttpFake, SCAN_FIXTURES, batchOf, fixtureItem, generatedItem } from '@postee/testkit'
+import { HttpFake, SCAN_FIXTURES, batchOf, expectGolden, fixtureItem, generatedItem } from '@postee/testkit'
 import { createServiceNowOutput } from './servicenow-output.js'
 import { FIELD_LIMITS, correlationId } from './servicenow-record.js'
-import { CUSTOM_TABLE, INCIDENT, TableApiFake, failure as snFailure } from './table-api-fake.test.js'
+import { CUSTOM_TABLE, INCIDENT, TableApiFake, failure as snFailure } from './table-api-fake.testkit.js'
 
 /**
  * The ServiceNow output against a Table API fake on loopback. Golden create bodies live in
- * `golden/`; after an intended change rewrite them with `UPDATE_GOLDEN=1` and review the diff.
+ * `golden/` (the record is this output's own rendering: clipped text, HTML work notes, fields);
+ * after an intended change run with `UPDATE_GOLDEN=1` (the test fails, naming the rewritten file;
+ * refused under CI) and review the git diff like code.
  */
 const USER = 'postee.integration'
 const PASSWORD = 'sn-p4ss-w0rd'
 const GOLDEN = new URL('./golden/', import.meta.url)
-const UPDATE = process.env['UPDATE_GOLDEN'] === '1'
 
 function integration(url: string, extra = ''): ServiceNowIntegration {
   const text = `- name: sn\n  type: serviceNow\n  enable: true\n  instance: ${url}\n  user: ${USER}\n  password: ${PASSWORD}\n${extra}`
@@ -50,14 +50,7 @@ function goldenCases(): { name: string; batch: () => DeliveryBatch }[] {
 }
 
 function compareGolden(name: string, body: string): void {
-  const file = new URL(`${name}.json`, GOLDEN)
-  const actual = JSON.stringify(JSON.parse(body), null, 2) + '\n'
-  if (UPDATE) {
-    mkdirSync(GOLDEN, { recursive: true })
-    writeFileSync(file, actual)
-  }
-  expect(existsSync(file), `missing golden file ${file.pathname}; run with UPDATE_GOLDEN=1`).to.equal(true)
-  expect(readFileSync(file, 'utf8') === actual, `${file.pathname} differs; rerun with UPDATE_GOLDEN=1 and review the diff`).to.equal(true)
+  expectGolden(new URL(`${name}.json`, GOLDEN), JSON.stringify(JSON.parse(body), null, 2) + '\n')
 }
 
 async function failure(output: Output, batch: DeliveryBatch, ctx = context()): Promise<DeliveryError> {

@@ -1,8 +1,8 @@
 import { parseConfig, type ServiceNowIntegration } from '@postee/shared'
 import { HttpFake } from '@postee/testkit'
-import { previewSuite } from '../preview-suite.test.js'
+import { previewSuite } from '../preview-suite.testkit.js'
 import { createServiceNowOutput } from './servicenow-output.js'
-import { TableApiFake } from './table-api-fake.test.js'
+import { TableApiFake } from './table-api-fake.testkit.js'
 
 const USER = 'postee.preview'
 const PASSWORD = 'sn-preview-p4ss'

@@ -1,7 +1,7 @@
 import { parseConfig, type SlackIntegration } from '@postee/shared'
 import { HttpFake } from '@postee/testkit'
-import { previewSuite } from '../preview-suite.test.js'
-import { slackWebhook } from './slack-fake.test.js'
+import { previewSuite } from '../preview-suite.testkit.js'
+import { slackWebhook } from './slack-fake.testkit.js'
 import { createSlackOutput } from './slack-output.js'
 
 const PATH = '/services/T0000000/B0000000/XXXXpreviewXXXX'

@@ -1,17 +1,18 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { expect } from 'chai'
-import { DeliveryError, parseConfig, type DeliveryBatch, type DeliveryContext, type Output, type SplunkIntegration } from '@postee/shared'
-import { HttpFake, SCAN_FIXTURES, batchOf, fixtureItem, generatedItem } from '@postee/testkit'
-import { hecAnswer, hecFake } from './hec-fake.test.js'
+import { DeliveryError, parseConfig, renderSplunkEvent, type DeliveryBatch, type DeliveryContext, type Output, type SplunkIntegration } from '@postee/shared'
+import { HttpFake, SCAN_FIXTURES, batchOf, expectGolden, fixtureItem, generatedItem, reportsOf } from '@postee/testkit'
+import { hecAnswer, hecFake } from './hec-fake.testkit.js'
 import { createSplunkOutput, eventEndpoint } from './splunk-output.js'
 
 /**
- * The Splunk output against an HEC fake on loopback. Golden request bodies live in `golden/`;
- * after an intended change rewrite them with `UPDATE_GOLDEN=1` and review the diff like code.
+ * The Splunk output against an HEC fake on loopback. The event of a batch is pinned by the
+ * renderer's goldens (packages/shared/src/render/golden/splunk/); this output's one golden,
+ * `golden/aggregated-one.json`, is the wrapping only it does (an aggregated batch of one scan is
+ * still an array). After an intended change run with `UPDATE_GOLDEN=1` (the test fails, naming the
+ * rewritten file; refused under CI) and review the git diff like code.
  */
 const TOKEN = '5f0c3b1e-2d4a-4c6b-9e8f-0a1b2c3d4e5f'
 const GOLDEN = new URL('./golden/', import.meta.url)
-const UPDATE = process.env['UPDATE_GOLDEN'] === '1'
 
 function integration(url: string, extra = ''): SplunkIntegration {
   const text = `- name: splunk-out\n  type: splunk\n  enable: true\n  url: ${url}\n  token: ${TOKEN}\n${extra}`
@@ -27,7 +28,7 @@ function shortName(fixture: string): string {
 }
 
 /** Every fixture with and without a diff, the 5,000-finding scan, and aggregated batches. */
-function goldenCases(): { name: string; batch: () => DeliveryBatch }[] {
+function bodyCases(): { name: string; batch: () => DeliveryBatch }[] {
   const cases = SCAN_FIXTURES.flatMap((fixture) => [
     { name: shortName(fixture), batch: () => batchOf([fixtureItem(fixture)]) },
     { name: `${shortName(fixture)}-diff`, batch: () => batchOf([fixtureItem(fixture, { withDiff: true })]) },
@@ -48,17 +49,6 @@ function goldenCases(): { name: string; batch: () => DeliveryBatch }[] {
   ]
 }
 
-function compareGolden(name: string, body: string): void {
-  const file = new URL(`${name}.json`, GOLDEN)
-  const actual = JSON.stringify(JSON.parse(body), null, 2) + '\n'
-  if (UPDATE) {
-    mkdirSync(GOLDEN, { recursive: true })
-    writeFileSync(file, actual)
-  }
-  expect(existsSync(file), `missing golden file ${file.pathname}; run with UPDATE_GOLDEN=1`).to.equal(true)
-  expect(readFileSync(file, 'utf8') === actual, `${file.pathname} differs; rerun with UPDATE_GOLDEN=1 and review the diff`).to.equal(true)
-}
-
 async function failure(output: Output, batch: DeliveryBatch): Promise<DeliveryError> {
   try {
     await output.send(context(), batch)
@@ -77,17 +67,24 @@ describe('splunk output', () => {
   })
   afterEach(async () => fake.stop())
 
-  describe('golden request bodies, all accepted by HEC', () => {
-    for (const c of goldenCases()) {
+  describe('request bodies: the rendered event, all accepted by HEC', () => {
+    for (const c of bodyCases()) {
       it(c.name, async () => {
-        const result = await createSplunkOutput(integration(fake.url)).send(context(), c.batch())
+        const config = integration(fake.url)
+        const batch = c.batch()
+        const result = await createSplunkOutput(config).send(context(), batch)
         expect(result).to.deep.equal({})
         const [request] = fake.requests
         expect(request!.path).to.equal('/services/collector/event')
         expect(request!.headers.authorization).to.equal(`Splunk ${TOKEN}`)
         expect(request!.headers['content-type']).to.equal('application/json')
         expect(Buffer.byteLength(request!.body, 'utf8')).to.be.at.most(10_000)
-        compareGolden(c.name, request!.body)
+        if (c.name === 'aggregated-one') {
+          expectGolden(new URL('aggregated-one.json', GOLDEN), JSON.stringify(JSON.parse(request!.body), null, 2) + '\n')
+        } else {
+          const options = { sizeLimit: config.sizeLimit, index: config.index, source: config.source, sourcetype: config.sourcetype }
+          expect(request!.body === JSON.stringify(renderSplunkEvent(reportsOf(batch), options)), 'the body is not renderSplunkEvent of the batch').to.equal(true)
+        }
       })
     }
   })

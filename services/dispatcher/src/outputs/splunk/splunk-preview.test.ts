@@ -1,7 +1,7 @@
 import { parseConfig, type SplunkIntegration } from '@postee/shared'
 import { HttpFake } from '@postee/testkit'
-import { previewSuite } from '../preview-suite.test.js'
-import { hecFake } from './hec-fake.test.js'
+import { previewSuite } from '../preview-suite.testkit.js'
+import { hecFake } from './hec-fake.testkit.js'
 import { createSplunkOutput } from './splunk-output.js'
 
 const TOKEN = '0a1b2c3d-preview-4e5f'

@@ -1,7 +1,7 @@
 import { parseConfig, type TeamsIntegration } from '@postee/shared'
 import { HttpFake } from '@postee/testkit'
-import { previewSuite } from '../preview-suite.test.js'
-import { connectorWebhook, workflowsWebhook } from './teams-fake.test.js'
+import { previewSuite } from '../preview-suite.testkit.js'
+import { connectorWebhook, workflowsWebhook } from './teams-fake.testkit.js'
 import { createTeamsOutput } from './teams-output.js'
 
 const FORMATS = {

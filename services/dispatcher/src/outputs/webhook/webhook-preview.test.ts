@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { parseConfig, type WebhookIntegration } from '@postee/shared'
 import { HttpFake, batchOf, fixtureItem } from '@postee/testkit'
-import { previewSuite } from '../preview-suite.test.js'
+import { previewSuite } from '../preview-suite.testkit.js'
 import { createWebhookOutput } from './webhook-output.js'
 
 function integration(url: string): WebhookIntegration {
