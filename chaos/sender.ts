@@ -6,6 +6,8 @@ export interface SenderResult {
   readonly acknowledged: Map<string, { readonly outcome: string; readonly outputs: readonly string[] }>
   /** Images the sender gave up on (never answered 202 within its attempts). */
   readonly gaveUp: string[]
+  /** Scans never sent at all: the sender was still behind schedule at `giveUpAfterMs`. */
+  readonly unsent: number
   /** Every answer other than 202, by HTTP status or by connection error code. */
   readonly nonAccepted: Map<string, number>
   /** Attempts in all (first tries and retries). */
@@ -25,8 +27,10 @@ export interface SenderOptions {
   readonly maxScans: number
   /** Per attempt, as a sender's HTTP client has. */
   readonly requestTimeoutMs: number
-  /** A scan is given up after this many attempts. */
+  /** A scan is given up after this many attempts, */
   readonly maxAttempts: number
+  /** or when this long has passed since the load began (so the run stays bounded whatever happens). */
+  readonly giveUpAfterMs: number
   /** A distinct scan body for scan number `n`, with its image. */
   readonly scan: (n: number) => { image: string; body: string }
 }
@@ -36,7 +40,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /**
  * A steady stream of distinct scans over both ingests (alternating, as a load balancer would),
  * each retried as Aqua's sender would: on 503 (after its Retry-After, capped), any 5xx, a refused or
- * reset connection or a timeout, on the other ingest; given up after `maxAttempts`. Bounded in
+ * reset connection or a timeout, on the other ingest; given up after `maxAttempts` or at
+ * `giveUpAfterMs`. Bounded in
  * scans, time and requests in flight.
  */
 export async function sendScans(options: SenderOptions): Promise<SenderResult> {
@@ -45,14 +50,16 @@ export async function sendScans(options: SenderOptions): Promise<SenderResult> {
   const nonAccepted = new Map<string, number>()
   let attempts = 0
   let scans = 0
+  let unsent = 0
   let next = 0
   const started = Date.now()
   const count = (key: string) => nonAccepted.set(key, (nonAccepted.get(key) ?? 0) + 1)
 
   const sendOne = async (n: number): Promise<void> => {
+    if (Date.now() - started >= options.giveUpAfterMs) return void unsent++
     scans++
     const { image, body } = options.scan(n)
-    for (let attempt = 0; attempt < options.maxAttempts; attempt++) {
+    for (let attempt = 0; attempt < options.maxAttempts && Date.now() - started < options.giveUpAfterMs; attempt++) {
       attempts++
       const url = options.ingestUrls[(n + attempt) % options.ingestUrls.length]!
       let waitMs = Math.min(2_000, 100 * 2 ** attempt)
@@ -91,7 +98,7 @@ export async function sendScans(options: SenderOptions): Promise<SenderResult> {
     }
   }
   await Promise.all(Array.from({ length: options.concurrency }, worker))
-  return { scans, acknowledged, gaveUp, nonAccepted, attempts }
+  return { scans, acknowledged, gaveUp, unsent, nonAccepted, attempts }
 }
 
 /** `timeout`, or the connection error's code (ECONNREFUSED, ECONNRESET, …), or its message. */
