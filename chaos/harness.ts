@@ -212,9 +212,15 @@ export async function runChaos(profile: ChaosProfile, progress: Progress = () =>
       POSTEE_RELAY_UNQUEUED_MS: '1000',
       POSTEE_RELAY_REQUEUE_MS: '5000',
       POSTEE_DRAIN_GRACE_MS: String(DRAIN_GRACE_MS),
+      // The services get the images' flags (below) and nothing inherited from the caller's shell.
       NODE_OPTIONS: '',
     }
-    const slotOptions = { nodeArgs: ['--max-old-space-size=160'], restartDelayMs: profile.restartDelayMs, maxRestarts: 200 }
+    const onExit = (exit: ExitRecord) => {
+      if (exit.cause !== 'on its own') return
+      const error = exit.stderrTail.find((line) => /^\w*Error\b|heap out of memory/.test(line.trim()))
+      say(`${exit.slot} died on its own (${exit.signal ?? `exit ${exit.code}`})${error ? `: ${error.trim()}` : ''}`)
+    }
+    const slotOptions = { nodeArgs: ['--max-old-space-size=160'], restartDelayMs: profile.restartDelayMs, maxRestarts: 200, onExit }
     for (const name of INGESTS) {
       const port = await freePort()
       slots.set(name, new Slot({ ...slotOptions, name, entry: INGEST_ENTRY, env: { ...env, AQUAALERT_URL: `127.0.0.1:${port}` }, url: `http://127.0.0.1:${port}` }, clock))

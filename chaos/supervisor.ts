@@ -45,6 +45,8 @@ export interface SlotOptions {
   readonly restartDelayMs: number
   /** A bound on restarts after deaths on their own, so a crash loop cannot run forever. */
   readonly maxRestarts: number
+  /** Told of every exit as it happens (progress output). */
+  readonly onExit?: (exit: ExitRecord) => void
 }
 
 /**
@@ -94,7 +96,9 @@ export class Slot {
       child.once('close', (code, signal) => {
         const cause = this.#intent === 'kill' ? 'killed by the test' : this.#intent === 'stop' ? 'stopped by the test' : 'on its own'
         const at = this.clock()
-        this.exits.push({ slot: this.name, pid: child.pid ?? -1, code, signal, at, uptimeMs: at - startedAt, cause, stderrTail: stderr.lines(), stdoutTail: stdout.lines() })
+        const exit: ExitRecord = { slot: this.name, pid: child.pid ?? -1, code, signal, at, uptimeMs: at - startedAt, cause, stderrTail: stderr.lines(), stdoutTail: stdout.lines() }
+        this.exits.push(exit)
+        this.options.onExit?.(exit)
         if (cause === 'on its own' && this.#restarts < this.options.maxRestarts) {
           this.#restarts++
           this.#restartTimer = setTimeout(() => this.start(), this.options.restartDelayMs)
