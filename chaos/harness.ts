@@ -7,6 +7,7 @@
  * acknowledged scan must reach every output. `runChaos` returns the counts; `formatReport` prints
  * them. Used by `pnpm chaos` (chaos/run.ts) and services/dispatcher/test/chaos.e2e.test.ts.
  */
+import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { DISPATCHER_ENTRY, INGEST_ENTRY, createTestDatabase, freePort, startOwnRedis, writeConfig } from '@postee/testkit'
 import { FaultProxy } from './fault-proxy.js'
@@ -498,4 +499,21 @@ function countBy(keys: readonly string[]): Map<string, number> {
   const map = new Map<string, number>()
   for (const key of keys) map.set(key, (map.get(key) ?? 0) + 1)
   return map
+}
+
+/**
+ * `pnpm chaos [--long]`: runs a profile, prints progress on stderr and the report on stdout, and
+ * returns the exit code: 1 when an acknowledged scan was lost or a process died on its own.
+ */
+export async function runFromCommandLine(argv: readonly string[]): Promise<number> {
+  let values: { long?: boolean }
+  try {
+    values = parseArgs({ args: [...argv], options: { long: { type: 'boolean', default: false } } }).values
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\nusage: pnpm chaos [--long]   (the short profile, about a minute; --long: a few minutes)\n`)
+    return 2
+  }
+  const report = await runChaos(values.long ? LONG_PROFILE : SHORT_PROFILE, (line) => process.stderr.write(`${line}\n`))
+  process.stdout.write(`${formatReport(report)}\n`)
+  return report.lost === 0 && report.unexpectedExits.length === 0 ? 0 : 1
 }

@@ -5,10 +5,6 @@
  * DATABASE_URL (an admin connection to a Postgres the run may create a database on; default
  * postgres://postgres@127.0.0.1:5432/postgres) as for the tests; Redis is the run's own.
  */
-import { parseArgs } from 'node:util'
-import { LONG_PROFILE, SHORT_PROFILE, formatReport, runChaos } from './harness.js'
+import { runFromCommandLine } from './harness.js'
 
-const { values: args } = parseArgs({ options: { long: { type: 'boolean', default: false } } })
-const report = await runChaos(args.long ? LONG_PROFILE : SHORT_PROFILE, (line) => process.stderr.write(`${line}\n`))
-console.log(formatReport(report))
-process.exitCode = report.lost === 0 && report.unexpectedExits.length === 0 ? 0 : 1
+process.exitCode = await runFromCommandLine(process.argv.slice(2))
