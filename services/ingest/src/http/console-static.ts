@@ -57,7 +57,11 @@ export function consoleStatic(dir: string = CONSOLE_DIST): Router {
   }
   // Vite names assets by content hash, so they never change under one name; index.html must be
   // revalidated so a new build is picked up.
-  router.use('/assets', express.static(join(dir, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }))
+  router.use('/assets', express.static(join(dir, 'assets'), { immutable: true, maxAge: '365d', index: false }))
+  // An asset of an older build is gone for good: a 404, not index.html served as a script.
+  router.use('/assets', (_req, res) => {
+    res.status(404).type('text/plain').send('no such console asset: reload the page to get the current build')
+  })
   router.use(express.static(dir, { index: false, maxAge: 0 }))
   router.get(/.*/, (req, res) => {
     res.set('Cache-Control', 'no-cache').sendFile(index)
