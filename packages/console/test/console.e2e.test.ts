@@ -7,17 +7,21 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { HttpFake, startStack, type Stack } from '@postee/testkit'
 
 // The operator console in a real browser (Debian's chromium driven by playwright-core) against
-// real ingest and dispatcher processes, Postgres and Redis. Screenshots go to docs/console/.
+// real ingest and dispatcher processes, Postgres and Redis; it also takes docs/console/*.png.
 
 const CHROMIUM = '/usr/bin/chromium'
-const SCREENSHOTS = fileURLToPath(new URL('../../../docs/console/', import.meta.url))
+// Every run takes the screenshots; `UPDATE_SCREENSHOTS=1` writes them over docs/console/*.png
+// (review them like code), otherwise they go to a temporary folder so a test run leaves the
+// work tree clean.
+const SCREENSHOTS =
+  process.env['UPDATE_SCREENSHOTS'] === '1' ? fileURLToPath(new URL('../../../docs/console/', import.meta.url)) : mkdtempSync(join(tmpdir(), 'postee-console-shots-'))
 // Until scoped tokens land the ingest token guards /api; afterwards the admin token does. Both
 // are set to the same value so this test holds either way.
 const TOKEN = 'console-e2e-admin-token'
 
-function aquaScan(digest: string, vulnerabilities: { name: string; severity: string; fix?: string }[]): string {
+function aquaScan(digest: string, vulnerabilities: { name: string; severity: string; fix?: string }[], image = 'shop/cart:2.4'): string {
   return JSON.stringify({
-    image: 'shop/cart:2.4',
+    image,
     registry: 'registry.example.com',
     digest,
     resources: [
@@ -98,10 +102,11 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
     // Two scans of one image: the second fixes CVE-A and brings CVE-C, so it has a diff.
     scanIds.push((await postScan(base, aquaScan('sha256:1111', [{ name: 'CVE-2026-0001', severity: 'critical', fix: '3.0.2' }, { name: 'CVE-2026-0002', severity: 'high' }]))).id)
     scanIds.push((await postScan(base, aquaScan('sha256:2222', [{ name: 'CVE-2026-0002', severity: 'high' }, { name: 'CVE-2026-0003', severity: 'medium', fix: '3.0.9' }]))).id)
-    await until('both scans delivered to team-hook and dead for flaky-hook', async () => {
+    scanIds.push((await postScan(base, aquaScan('sha256:3333', [{ name: 'CVE-2026-0004', severity: 'low' }], 'shop/web:1.0'))).id)
+    await until('every scan delivered to team-hook and dead for flaky-hook', async () => {
       const { deliveries } = await apiGet<{ deliveries: { output: string; status: string }[] }>(base, '/deliveries')
       const done = deliveries.filter((d) => (d.output === 'team-hook' && d.status === 'sent') || (d.output === 'flaky-hook' && d.status === 'dead'))
-      return done.length === 4 ? true : undefined
+      return done.length === 6 ? true : undefined
     })
 
     mkdirSync(SCREENSHOTS, { recursive: true })
@@ -151,7 +156,7 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
   })
 
   it('shows the posted scans and each output on the overview, with the chart', async () => {
-    await page.getByTestId('scans-total').filter({ hasText: '2' }).waitFor()
+    await page.getByTestId('scans-total').filter({ hasText: '3' }).waitFor()
     await page.locator('.chart canvas').first().waitFor()
     const flaky = page.locator('tr[data-output="flaky-hook"]')
     await flaky.waitFor()
@@ -163,7 +168,7 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Scans' }).click()
     await page.getByRole('heading', { name: 'Scans', level: 1 }).waitFor()
     await page.locator(`tr[data-scan="${scanIds[1]}"]`).waitFor()
-    expect(await page.locator('tbody tr[data-scan]').count()).to.equal(2)
+    expect(await page.locator('tbody tr[data-scan]').count()).to.equal(3)
     await page.getByLabel('Outcome').selectOption('changed')
     await page.getByRole('button', { name: 'Search' }).click()
     await page.waitForURL(/outcome=changed/)
@@ -190,14 +195,14 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
     await page.screenshot({ path: join(SCREENSHOTS, 'scan-detail.png'), fullPage: true })
   })
 
-  it('lists dead letters with their error; Replay sends one, then all of an output, and the rows turn sent', async () => {
+  it('lists dead letters with their error; Replay sends one, a selection, then all of an output, and the rows turn sent', async () => {
     await page.goto(`${base}/ui/deliveries?status=dead`)
     // A full load forgets the in-memory token: sign in again, as an operator would.
     await page.getByLabel('Admin token', { exact: true }).fill(TOKEN)
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.getByRole('heading', { name: 'Deliveries', level: 1 }).waitFor()
     const rows = page.locator('tbody tr[data-delivery]')
-    await until('two dead letters', async () => ((await rows.count()) === 2 ? true : undefined))
+    await until('three dead letters', async () => ((await rows.count()) === 3 ? true : undefined))
     expect(await rows.first().textContent()).to.contain('HTTP 500')
     await page.screenshot({ path: join(SCREENSHOTS, 'dead-letters.png'), fullPage: true })
 
@@ -213,15 +218,24 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
     await dialog.getByRole('button', { name: 'Replay' }).click()
     // No reload here: the page refreshes itself while the replayed delivery is in flight.
     await page.locator(`tr[data-delivery="${firstId}"][data-status="sent"]`).waitFor({ timeout: 30_000 })
+    expect(await page.locator('tbody tr[data-status="dead"]').count()).to.equal(2)
+
+    const second = page.locator('tbody tr[data-status="dead"]').first()
+    const secondId = await second.getAttribute('data-delivery')
+    await second.getByRole('checkbox').check()
+    await page.getByRole('button', { name: 'Replay selected (1)' }).click()
+    await page.getByRole('dialog', { name: 'Replay 1 selected delivery?' }).getByRole('button', { name: 'Replay' }).click()
+    await page.locator(`tr[data-delivery="${secondId}"][data-status="sent"]`).waitFor({ timeout: 30_000 })
     expect(await page.locator('tbody tr[data-status="dead"]').count()).to.equal(1)
 
     await page.getByRole('button', { name: 'Replay all dead letters of flaky-hook' }).click()
     await page.getByRole('dialog').getByRole('button', { name: 'Replay' }).click()
-    await until('every flaky-hook row sent', async () => ((await page.locator('tbody tr[data-status="sent"]').count()) === 2 ? true : undefined))
+    await until('every flaky-hook row sent', async () => ((await page.locator('tbody tr[data-status="sent"]').count()) === 3 ? true : undefined))
     await page.screenshot({ path: join(SCREENSHOTS, 'deliveries.png'), fullPage: true })
     const { deliveries } = await apiGet<{ deliveries: { status: string }[] }>(base, '/deliveries?output=flaky-hook')
-    expect(deliveries.map((d) => d.status)).to.deep.equal(['sent', 'sent'])
-    expect(fake.requests.filter((r) => r.path === '/flaky' && r.body.includes('shop/cart'))).to.have.length(4)
+    expect(deliveries.map((d) => d.status)).to.deep.equal(['sent', 'sent', 'sent'])
+    // One failed attempt each (retries: 1), then one successful send each: nothing sent twice.
+    expect(fake.requests.filter((r) => r.path === '/flaky')).to.have.length(6)
   })
 
   it('says findings tracking is not available yet', async () => {
