@@ -30,12 +30,12 @@ export function onSignedOut(listener: (reason: string) => void): () => void {
   return () => signedOutListeners.delete(listener)
 }
 
-/** Checks a token against the API without keeping it; true when the API accepts it. */
-export async function checkToken(value: string): Promise<boolean> {
+/** Checks a token against the API without keeping it: undefined when accepted, else the API's reason. */
+export async function checkToken(value: string): Promise<string | undefined> {
   const response = await fetch('/api/console/session', { headers: { authorization: `Bearer ${value}` }, credentials: 'omit', cache: 'no-store' })
-  if (response.status === 401 || response.status === 403) return false
+  if (response.status === 401 || response.status === 403) return await errorText(response)
   if (!response.ok) throw new ApiError(await errorText(response), response.status)
-  return true
+  return undefined
 }
 
 async function errorText(response: Response): Promise<string> {

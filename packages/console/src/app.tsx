@@ -132,12 +132,14 @@ function SignIn(props: { notice: string; onSignedIn: () => void }) {
     setBusy(true)
     setError('')
     try {
-      if (await checkToken(value)) {
+      const refusal = await checkToken(value)
+      if (refusal === undefined) {
         signIn(value)
         input.value = ''
         props.onSignedIn()
       } else {
-        setError('That token was refused. Check it and try again.')
+        // The API's reason tells a wrong token from an ingest token or an admin API left closed.
+        setError(`That token was refused (${refusal}). Check it and try again.`)
         input.select()
       }
     } catch (failure) {

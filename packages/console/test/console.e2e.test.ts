@@ -125,7 +125,7 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
       if (message.type() !== 'error') return
       // Chromium itself logs every 4xx answer to fetch; the one the sign-in form expects (a refused
       // token checked on purpose) is not an error of the console. Anything else is.
-      const refusedSignIn = expectRefusal && message.text().includes('status of 401') && message.location().url.endsWith('/api/console/session')
+      const refusedSignIn = expectRefusal && /status of 40[13]/.test(message.text()) && message.location().url.endsWith('/api/console/session')
       if (!refusedSignIn) consoleErrors.push(`${message.text()} (${message.location().url})`)
     })
     page.on('pageerror', (error) => consoleErrors.push(error.message))

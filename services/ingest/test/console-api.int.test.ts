@@ -135,6 +135,8 @@ describe('the console read API (/api/console) and the /ui/ files', function () {
       redis = new Redis(redisTarget.url, { maxRetriesPerRequest: 1 })
       queues = new DeliveryQueues(redis, redisTarget.prefix)
       const config = parseConfig(CONFIG, {})
+      // With scoped tokens the admin token guards /api; the same value serves as both here.
+      const credentials = { tokens: [new Secret(TOKEN)], hmacSecrets: [], adminTokens: [new Secret(TOKEN)] }
       const app = createApp({
         db,
         queues,
@@ -142,7 +144,7 @@ describe('the console read API (/api/console) and the /ui/ files', function () {
         log: createLogger('console-test', 'silent'),
         metrics: createIngestMetrics(),
         enqueueTimeoutMs: 1_000,
-        credentials: () => ({ tokens: [new Secret(TOKEN)], hmacSecrets: [] }),
+        credentials: () => credentials,
         checkConfig: async () => problems,
         ready: async () => ({ postgres: await sql`select 1`.execute(db).then(() => true, () => false), redis: true }),
       })
