@@ -1,10 +1,10 @@
 import express, { type ErrorRequestHandler, type Express } from 'express'
 import { apiRoutes } from './http/api-routes.js'
 import { authenticateScan, requireToken, type IngestCredentials } from './http/auth.js'
-import { consoleApiRoutes } from './http/console-api-routes.js'
-import { consoleStatic } from './http/console-static.js'
 import { scanRoutes } from './http/scan-routes.js'
 import type { IngestDependencies } from './ingest-scan.js'
+import { consoleApiRoutes } from './http/console-api-routes.js'
+import { consoleStatic } from './http/console-static.js'
 
 /** Answers whether each backing service is reachable, for `/readyz`. */
 export type ReadinessProbe = () => Promise<{ readonly postgres: boolean; readonly redis: boolean }>
@@ -13,10 +13,10 @@ export type ReadinessProbe = () => Promise<{ readonly postgres: boolean; readonl
 export interface AppDependencies extends IngestDependencies {
   readonly ready: ReadinessProbe
   readonly credentials: () => IngestCredentials
-  /** Reloads cfg.yaml (POST /api/reload); the problems when the new config was refused. */
-  readonly reload?: () => Promise<{ readonly applied: boolean; readonly problems?: readonly string[] }>
   /** Validates cfg.yaml as it is on disk now, for the console's config page. */
   readonly checkConfig?: () => Promise<readonly string[]>
+  /** Reloads cfg.yaml (POST /api/reload); the problems when the new config was refused. */
+  readonly reload?: () => Promise<{ readonly applied: boolean; readonly problems?: readonly string[] }>
 }
 
 /** Wires the routes of contract.md "HTTP API of ingest"; no logic of its own. */
@@ -44,9 +44,9 @@ export function createApp(deps: AppDependencies): Express {
     const result = await deps.reload()
     res.status(result.applied ? 200 : 422).json(result)
   })
+  app.use('/ui', consoleStatic())
   app.use('/api/console', auth, consoleApiRoutes(deps))
   app.use('/api', auth, apiRoutes(deps))
-  app.use('/ui', consoleStatic())
   app.use(scanRoutes(deps, authenticateScan(deps.credentials), () => deps.config().common.maxBodyBytes, () => deps.credentials().hmacSecrets))
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found: scans go to POST / or POST /scan; see also /api/scans/:id and /api/deliveries' })
