@@ -20,8 +20,11 @@ WORKDIR /src
 COPY pnpm-lock.yaml pnpm-workspace.yaml ./
 RUN pnpm fetch --reporter append-only
 COPY . .
+# `pnpm build` also builds the operator console (Vite) into packages/console/dist, which ingest
+# serves under /ui/; the runtime stage copies it with the rest (its sources are dropped below).
 RUN pnpm install --frozen-lockfile --offline --reporter append-only \
- && pnpm build
+ && pnpm build \
+ && test -f packages/console/dist/index.html
 # Prune to what runs: drop every node_modules and reinstall only the production dependencies of
 # the runnable packages (ingest, dispatcher, the operator CLI and, through them, migrations,
 # shared and store). --filter-prod follows dependencies, not devDependencies, so the test kit and

@@ -5,6 +5,8 @@ import { authenticateScan, requireAdmin, type IngestCredentials } from './http/a
 import { bodyIdleTimeout, perClientLimit, refuse } from './http/connection-guard.js'
 import { scanRoutes } from './http/scan-routes.js'
 import type { IngestDependencies } from './ingest-scan.js'
+import { consoleApiRoutes } from './http/console-api-routes.js'
+import { consoleStatic } from './http/console-static.js'
 
 /** Answers whether each backing service is reachable, for `/readyz`. */
 export type ReadinessProbe = () => Promise<{ readonly postgres: boolean; readonly redis: boolean }>
@@ -13,6 +15,8 @@ export type ReadinessProbe = () => Promise<{ readonly postgres: boolean; readonl
 export interface AppDependencies extends IngestDependencies {
   readonly ready: ReadinessProbe
   readonly credentials: () => IngestCredentials
+  /** Validates cfg.yaml as it is on disk now, for the console's config page. */
+  readonly checkConfig?: () => Promise<readonly string[]>
   /** Reloads cfg.yaml (POST /api/reload); the problems when the new config was refused. */
   readonly reload?: () => Promise<{ readonly applied: boolean; readonly problems?: readonly string[] }>
   /** Per-client cap, body idle timeout and the budget for unverified signed bodies; the defaults when absent. */
@@ -48,6 +52,8 @@ export function createApp(deps: AppDependencies): Express {
     const result = await deps.reload()
     res.status(result.applied ? 200 : 422).json(result)
   })
+  app.use('/ui', consoleStatic())
+  app.use('/api/console', auth, consoleApiRoutes(deps))
   app.use('/api', auth, apiRoutes(deps))
   const maxBodyBytes = () => deps.config().common.maxBodyBytes
   const scanAuth = authenticateScan(deps.credentials, { maxBodyBytes, unverifiedBodyBytes: () => limits.unverifiedBodyBytes })

@@ -53,6 +53,13 @@ async function main(): Promise<void> {
     }),
     httpLimits: env.httpLimits,
     reload,
+    checkConfig: () => loadConfigFile(env.configPath, process.env).then(
+      () => [],
+      (error: unknown) => {
+        if (!(error instanceof ConfigError)) throw error
+        return error.problems.map((p) => `${p.item} › ${p.key}: ${p.message}`)
+      },
+    ),
     ready: async () => ({
       postgres: await sql`select 1`.execute(db).then(() => true, () => false),
       redis: redis.status === 'ready' && (await redis.ping().then(() => true, () => false)),

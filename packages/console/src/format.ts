@@ -1,0 +1,32 @@
+// Times are shown in the browser's own time zone and locale.
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' })
+const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' })
+
+/** A timestamp from the API, in the browser's zone. */
+export function when(iso: string | null | undefined): string {
+  if (!iso) return '—'
+  return dateTime.format(new Date(iso))
+}
+
+/** The time of day only, for "updated at". */
+export function clock(date: Date): string {
+  return timeOnly.format(date)
+}
+
+/** A duration in milliseconds, in the largest unit that reads well. */
+export function duration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '—'
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`
+  return `${(ms / 3_600_000).toFixed(1)} h`
+}
+
+/** How long ago, from now. */
+export function ago(iso: string | null | undefined): string {
+  if (!iso) return '—'
+  return `${duration(Date.now() - new Date(iso).getTime())} ago`
+}
+
+/** Severities in the order the API and messages use. */
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'negligible'] as const
