@@ -43,7 +43,7 @@ function parseItems(text: string, source: string, problems: ConfigProblem[]): un
     problems.push({ item: source, key: '', message: `YAML error: ${(error as Error).message}` })
     return undefined
   }
-  if (Array.isArray(value)) return value
+  if (Array.isArray(value)) return value as unknown[]
   let found = 'the file is empty'
   if (isMapping(value)) {
     const v2 = 'outputs' in value || 'routes' in value ? ' (it looks like the Postee v2 format, which is not supported)' : ''

@@ -153,6 +153,7 @@ export function severityLabel(severity: Severity): string {
  * surrogate has no UTF-8 encoding.
  */
 export function clean(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return wellFormed(text).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
 }
 
