@@ -16,7 +16,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-01T05-00-00_aggregation-audience': aggregationAudience,
 }
 
-const provider: MigrationProvider = { getMigrations: async () => migrations }
+const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) }
 
 /** The outcome of a migration run: the migrations applied now, or the error that stopped it. */
 export interface MigrateReport {
@@ -36,7 +36,7 @@ export async function migrateToLatest(databaseUrl: string): Promise<MigrateRepor
     const result: MigrationResultSet = await migrator.migrateToLatest()
     if (result.error) {
       const failed = result.results?.find((r) => r.status === 'Error')?.migrationName
-      const cause = result.error instanceof Error ? result.error.message : String(result.error)
+      const cause = result.error instanceof Error ? result.error.message : JSON.stringify(result.error)
       throw new Error(`migration ${failed ?? '(unknown)'} failed: ${cause}`, { cause: result.error })
     }
     return { applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) }

@@ -83,7 +83,7 @@ function parseItems(text: string, source: string, problems: ConfigProblem[]): Pa
     problems.push({ item: source, key: '', message: `YAML error: ${(error as Error).message}` })
     return undefined
   }
-  if (Array.isArray(value)) return { items: value, locations: locateItems(doc, lineCounter) }
+  if (Array.isArray(value)) return { items: value as unknown[], locations: locateItems(doc, lineCounter) }
   let found = 'the file is empty'
   if (isMapping(value)) {
     const v2 = 'outputs' in value || 'routes' in value ? ' (it looks like the Postee v2 format, which is not supported)' : ''

@@ -141,9 +141,9 @@ const FITTED_MAX = 20_000
 /** Truncates plain text so its escaped form is at most `max` characters, then escapes it. */
 export function fitText(text: string, max: number, escape: (text: string) => string): string {
   let byMax = fitted.get(escape)
-  if (byMax === undefined) fitted.set(escape, (byMax = new Map()))
+  if (byMax === undefined) fitted.set(escape, (byMax = new Map<number, Map<string, string>>()))
   let cache = byMax.get(max)
-  if (cache === undefined) byMax.set(max, (cache = new Map()))
+  if (cache === undefined) byMax.set(max, (cache = new Map<string, string>()))
   const known = cache.get(text)
   if (known !== undefined) return known
   const result = escape(truncate(text, max, (t) => escape(t).length))

@@ -156,6 +156,7 @@ export function severityLabel(severity: Severity): string {
  * `exe.txt` read as `txt.exe` in a subject or a ticket summary; a lone surrogate has no UTF-8.
  */
 export function clean(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return wellFormed(text).replace(/[\u202a-\u202e\u2066-\u2069]/g, '').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
 }
 

@@ -1,0 +1,38 @@
+// Lint: typescript-eslint's type-aware recommended rules over every TypeScript file of the
+// workspace, with formatting left to Prettier (eslint-config-prettier is not needed: the
+// recommended sets hold no formatting rules).
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'deploy/validate/**', '.build/**', '**/*.cjs', '**/*.mjs', '**/*.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      // Test files are outside the packages' build configs; tsconfig.test.json types them.
+      parserOptions: {
+        project: ['./tsconfig.test.json', './packages/*/tsconfig.json', './services/*/tsconfig.json', './migrations/tsconfig.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
+    // Tests read JSON answers of the API under test and assert on them with chai, which checks
+    // their shape at run time; typing every answer would only restate the assertions.
+    files: ['**/*.test.ts', '**/test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+  {
+    // Migrations are frozen in time: they must not depend on today's table types (Kysely's advice).
+    files: ['migrations/src/migrations/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+)
