@@ -15,8 +15,9 @@ import { cpus, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { createMigratedDatabase, dropRedisPrefix, fixturePath } from '@postee/testkit'
+import { alertBody, startAlertmanager } from './alertmanager.js'
 import { closedLoop, nowMs, percentile } from './load.js'
-import { PORTS, machineBusyMs, processCpuMs, startServices, startSink } from './services.js'
+import { PORTS, machineBusyMs, peakRssMb, processCpuMs, startServices, startSink } from './services.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -43,6 +44,8 @@ interface Scenario {
   readonly dispatcher: boolean
   readonly distinct: boolean
   readonly history: boolean
+  /** Prometheus Alertmanager instead of our services: the yardstick the ratios are taken against. */
+  readonly alertmanager?: boolean
 }
 
 const small = 'aqua-input.json'
@@ -50,6 +53,7 @@ const large = 'extracted/v1-scanservice_test.AshexPokemongoSource.json'
 const SCENARIOS: Scenario[] = [
   { name: 'ingest', what: 'N new 10 KB scans, ingest only', fixture: small, count: N, outputs: 1, dispatcher: false, distinct: true, history: false },
   { name: 'e2e', what: 'N new 10 KB scans, one webhook output', fixture: small, count: N, outputs: 1, dispatcher: true, distinct: true, history: false },
+  { name: 'alertmanager', what: 'N distinct alerts to Alertmanager 0.25, one webhook notification each', fixture: small, count: N, outputs: 1, dispatcher: true, distinct: true, history: false, alertmanager: true },
   { name: 'fan-out', what: 'N/2 new scans, 5 webhook outputs each', fixture: small, count: Math.round(N / 2), outputs: 5, dispatcher: true, distinct: true, history: false },
   { name: 'large', what: 'new 340 KB scans, one webhook output', fixture: large, count: N_LARGE, outputs: 1, dispatcher: true, distinct: true, history: false },
   { name: 'unchanged', what: 'one 10 KB scan repeated, ingest only', fixture: small, count: N, outputs: 1, dispatcher: false, distinct: false, history: false },
@@ -94,7 +98,59 @@ interface Row {
   readonly cpu: { readonly ingest: number; readonly dispatcher: number; readonly harness: number; readonly rest: number }
 }
 
-async function run(scenario: Scenario, sink: Awaited<ReturnType<typeof startSink>>): Promise<Row> {
+type Sink = Awaited<ReturnType<typeof startSink>>
+
+/** Waits (up to two minutes) until the sink has seen every id, and returns the arrival times. */
+async function awaitArrivals(sink: Sink, ids: Iterable<string>): Promise<Map<string, number>> {
+  const wanted = [...ids]
+  const deadline = Date.now() + 120_000
+  let arrivals = await sink.arrivals()
+  while (Date.now() < deadline && !wanted.every((id) => arrivals.has(id))) {
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    arrivals = await sink.arrivals()
+  }
+  return arrivals
+}
+
+/** The same closed loop as `e2e`, against Alertmanager's `POST /api/v2/alerts`, one alert a request. */
+async function runAlertmanager(scenario: Scenario, sink: Sink): Promise<Row> {
+  const runId = Date.now().toString(36)
+  const am = await startAlertmanager(sink.url, PORTS.alertmanager)
+  try {
+    const url = `${am.url}/api/v2/alerts`
+    await closedLoop(url, Array.from({ length: 200 }, (_, i) => alertBody(`warm-${runId}-${i}`)), CONCURRENCY)
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    sink.reset()
+    const ids = Array.from({ length: scenario.count }, (_, i) => `${runId}-${i}`)
+    const cpuBefore = { am: processCpuMs(am.child.pid!), harness: processCpuMs(process.pid) + processCpuMs(sink.pid), machine: machineBusyMs() }
+    const started = nowMs()
+    const answers = await closedLoop(url, ids.map(alertBody), CONCURRENCY)
+    const acked = nowMs()
+    const sentAt = new Map(ids.flatMap((id, i) => (answers[i]!.status === 200 ? [[id, answers[i]!.sentAt] as const] : [])))
+    const arrivals = await awaitArrivals(sink, sentAt.keys())
+    const ours = [...sentAt].filter(([id]) => arrivals.has(id)).map(([id, sent]) => [sent, arrivals.get(id)!] as const)
+    const spent = { am: processCpuMs(am.child.pid!) - cpuBefore.am, harness: processCpuMs(process.pid) + processCpuMs(sink.pid) - cpuBefore.harness, machine: machineBusyMs() - cpuBefore.machine }
+    const perScan = (ms: number) => ms / answers.length
+    return {
+      scenario,
+      acksPerSecond: answers.length / ((acked - started) / 1000),
+      ack: answers.map((a) => a.latencyMs),
+      delivered: ours.length,
+      expected: sentAt.size,
+      deliveriesPerSecond: ours.length / ((Math.max(...ours.map(([, arrived]) => arrived)) - started) / 1000),
+      e2e: ours.map(([sent, arrived]) => arrived - sent),
+      ingestRss: peakRssMb(am.child.pid!),
+      dispatcherRss: Number.NaN,
+      errors: answers.filter((a) => a.status !== 200).length,
+      cpu: { ingest: perScan(spent.am), dispatcher: 0, harness: perScan(spent.harness), rest: perScan(spent.machine - spent.am - spent.harness) },
+    }
+  } finally {
+    await am.stop()
+  }
+}
+
+async function run(scenario: Scenario, sink: Sink): Promise<Row> {
+  if (scenario.alertmanager) return runAlertmanager(scenario, sink)
   const runId = `${Date.now().toString(36)}`
   const database = await createMigratedDatabase(ADMIN_URL, `postee_bench_${scenario.name.replace(/-/g, '_')}`)
   const prefix = `bench_${process.pid}_${runId}`
@@ -115,15 +171,7 @@ async function run(scenario: Scenario, sink: Awaited<ReturnType<typeof startSink
       if (answer.status !== 202) continue
       for (const delivery of (JSON.parse(answer.body) as { deliveries: { id: string }[] }).deliveries) sentAt.set(delivery.id, answer.sentAt)
     }
-    let arrivals = new Map<string, number>()
-    if (scenario.dispatcher) {
-      const deadline = Date.now() + 120_000
-      while (Date.now() < deadline) {
-        arrivals = await sink.arrivals()
-        if ([...sentAt.keys()].every((id) => arrivals.has(id))) break
-        await new Promise((resolve) => setTimeout(resolve, 200))
-      }
-    }
+    const arrivals = scenario.dispatcher ? await awaitArrivals(sink, sentAt.keys()) : new Map<string, number>()
     const ours = [...sentAt].filter(([id]) => arrivals.has(id)).map(([id, sent]) => [sent, arrivals.get(id)!] as const)
     const spent = {
       ingest: services.ingest.cpuMs() - cpuBefore.ingest,
@@ -175,6 +223,27 @@ function table(rows: readonly Row[]): string {
   return lines.join('\n')
 }
 
+/**
+ * Our end-to-end figures as ratios of Alertmanager's from the same run: deliveries/s (higher is
+ * better; the target is ≥ 0.5) and scan→delivery latency (lower is better; the target is p99 ≤ 2×).
+ */
+function ratioTable(rows: readonly Row[]): string | undefined {
+  const ours = rows.find((r) => r.scenario.name === 'e2e')
+  const am = rows.find((r) => r.scenario.alertmanager)
+  if (!ours || !am) return undefined
+  const ratio = (a: number, b: number) => fmt(a / b, 2)
+  const line = (what: string, a: number, b: number, target: string) => `| ${what} | ${fmt(a, 1)} | ${fmt(b, 1)} | ${ratio(a, b)} | ${target} |`
+  return [
+    '| e2e vs Alertmanager (same run) | ours | Alertmanager | ratio ours ÷ Alertmanager | target |',
+    '|---|---|---|---|---|',
+    line('deliveries/s', ours.deliveriesPerSecond, am.deliveriesPerSecond, '≥ 0.5'),
+    line('acks/s', ours.acksPerSecond, am.acksPerSecond, '–'),
+    line('scan→delivery p50 ms', percentile(ours.e2e, 50), percentile(am.e2e, 50), '–'),
+    line('scan→delivery p99 ms', percentile(ours.e2e, 99), percentile(am.e2e, 99), '≤ 2'),
+    line('peak RSS MB (ingest + dispatcher)', ours.ingestRss + ours.dispatcherRss, am.ingestRss, '–'),
+  ].join('\n')
+}
+
 async function main(): Promise<void> {
   const only = args.only?.split(',').map((s) => s.trim())
   const chosen = SCENARIOS.filter((s) => (only ? only.includes(s.name) : !(args['no-history'] && s.history)))
@@ -200,6 +269,7 @@ async function main(): Promise<void> {
     '',
     table(rows),
     '',
+    ...(ratioTable(rows) ? [ratioTable(rows)!, ''] : []),
   ].join('\n')
   console.log(report)
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true })

@@ -33,6 +33,12 @@ export function machineBusyMs(): number {
   return (total - values[3]! - values[4]!) * TICK_MS
 }
 
+/** VmHWM: a process's peak resident set size so far, in MB (Linux). */
+export function peakRssMb(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return match ? Number(match[1]) / 1024 : Number.NaN
+}
+
 // POSTEE_BENCH_PROFILE=<dir> writes a V8 CPU profile of each service there when it stops.
 const PROFILE = process.env.POSTEE_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.POSTEE_BENCH_PROFILE] : []
 
@@ -45,10 +51,7 @@ function start(entry: string, env: Record<string, string>): Service {
   return {
     child,
     cpuMs: () => processCpuMs(child.pid!),
-    peakRssMb: () => {
-      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
-      return match ? Number(match[1]) / 1024 : Number.NaN
-    },
+    peakRssMb: () => peakRssMb(child.pid!),
     stop: async () => {
       if (child.exitCode !== null) return
       const exited = new Promise((resolve) => child.once('exit', resolve))
@@ -71,7 +74,7 @@ async function waitReady(url: string, service: Service): Promise<void> {
 }
 
 /** Ports of the services under test (fixed, unusual, on loopback). */
-export const PORTS = { ingest: 18_182, dispatcher: 18_191 }
+export const PORTS = { ingest: 18_182, dispatcher: 18_191, alertmanager: 18_193 }
 
 /** The HTTP sink, in a process of its own so it does not share the load generator's event loop. */
 export async function startSink(): Promise<{ url: string; pid: number; arrivals: () => Promise<Map<string, number>>; reset: () => void; stop: () => void }> {
