@@ -88,8 +88,8 @@ export class Slot {
     })
     const stdout = tail(TAIL_LINES)
     const stderr = tail(TAIL_LINES)
-    child.stdout!.on('data', stdout.push)
-    child.stderr!.on('data', stderr.push)
+    child.stdout.on('data', stdout.push)
+    child.stderr.on('data', stderr.push)
     this.#child = child
     this.#exited = new Promise<void>((resolve) => {
       // 'close' (not 'exit'): the output is complete, so the tails hold the last words.

@@ -5,6 +5,7 @@ import { Secret, redactSecrets } from './secret.js'
 describe('Secret', () => {
   it('prints <secret> however it is printed', () => {
     const secret = new Secret('hunter2-value')
+    // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- the point: a Secret in a template prints <secret>
     for (const printed of [String(secret), `${secret}`, JSON.stringify({ secret }), inspect({ secret })]) {
       expect(printed).to.not.include('hunter2-value')
       expect(printed).to.include('<secret>')

@@ -22,7 +22,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, options: WaitOptio
   for (;;) {
     try {
       const value = await check()
-      if (value) return value as NonNullable<T>
+      if (value) return value
       last = value
     } catch (error) {
       last = error

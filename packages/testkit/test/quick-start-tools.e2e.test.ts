@@ -65,7 +65,7 @@ describe('echo sink (a real process): names the image of every source', () => {
   }
 
   it('an aggregated batch (a JSON array of payloads): every image, in order', async () => {
-    const batch = `[${readFixture('aqua-input.json')},${readFixture('trivy-input.json')}]`
+    const batch = `[${readFixture('aqua-input.json').toString()},${readFixture('trivy-input.json').toString()}]`
     await fetch(url, { method: 'POST', body: batch, headers: { 'content-type': 'application/json', 'x-postee-delivery': 'batch-1' } })
     const printed = await waitFor(sink, /delivery=batch-1 .*\n/)
     expect(printed).to.match(/delivery=batch-1 Aqua\/\S+, \S+\/\S+\n/).and.not.include('undefined')

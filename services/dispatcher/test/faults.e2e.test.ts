@@ -39,7 +39,7 @@ async function until(url: string, output: string, predicate: (rows: any[]) => bo
       { timeoutMs, intervalMs: 100, what: `the deliveries of ${output}` },
     )
   } catch (error) {
-    throw new Error(`${(error as Error).message}; ${output}: ${JSON.stringify(seen.map((r) => [r.status, r.attempts, r.lastError]))}`)
+    throw new Error(`${(error as Error).message}; ${output}: ${JSON.stringify(seen.map((r) => [r.status, r.attempts, r.lastError]))}`, { cause: error })
   }
 }
 
@@ -128,7 +128,7 @@ describe('delivery under faults (ingest + dispatcher processes, real Postgres an
       expect(request!.receivedAt).to.be.lessThan(hung[1]!.receivedAt)
     })
 
-    it('the permanent failure and the replayed delivery were never sent again while the others ran', async () => {
+    it('the permanent failure and the replayed delivery were never sent again while the others ran', () => {
       // Checked last, after every other test of this group has waited on its own outcome.
       expect(fakes.rejecting.requests).to.have.length(1)
       expect(fakes.exhausted.requests).to.have.length(3)

@@ -145,7 +145,7 @@ describe('the console read API (/api/console) and the /ui/ files', function () {
         metrics: createIngestMetrics(),
         enqueueTimeoutMs: 1_000,
         credentials: () => credentials,
-        checkConfig: async () => problems,
+        checkConfig: () => Promise.resolve(problems),
         ready: async () => ({ postgres: await sql`select 1`.execute(db).then(() => true, () => false), redis: true }),
       })
       server = await listen(app)

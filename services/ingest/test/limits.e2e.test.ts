@@ -10,13 +10,13 @@ type Json = Record<string, any>
 const ADMIN = 'limits-admin-token'
 
 function aqua(change: (scan: Json) => void): string {
-  const scan = readFixtureJson('aqua-input.json') as Json
+  const scan = readFixtureJson<Json>('aqua-input.json')
   change(scan)
   return JSON.stringify(scan)
 }
 
 function trivy(change: (report: Json) => void): string {
-  const report = readFixtureJson('trivy-input.json') as Json
+  const report = readFixtureJson<Json>('trivy-input.json')
   change(report)
   return JSON.stringify(report)
 }

@@ -67,7 +67,7 @@ export function DeliveriesPage() {
       <div class="filters" role="group" aria-label="Filter deliveries">
         <label>
           Status
-          <select value={status} onChange={(e) => setFilter('status', (e.currentTarget as HTMLSelectElement).value)}>
+          <select value={status} onChange={(e) => setFilter('status', (e.currentTarget).value)}>
             <option value="">any</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -78,7 +78,7 @@ export function DeliveriesPage() {
         </label>
         <label>
           Output
-          <select value={output} onChange={(e) => setFilter('output', (e.currentTarget as HTMLSelectElement).value)}>
+          <select value={output} onChange={(e) => setFilter('output', (e.currentTarget).value)}>
             <option value="">any</option>
             {outputNames.map((name) => (
               <option key={name} value={name}>
@@ -146,7 +146,7 @@ export function DeliveriesPage() {
                       <tr key={d.id} data-delivery={d.id} data-status={d.status}>
                         <td>
                           {REPLAYABLE.has(d.status) && (
-                            <input type="checkbox" aria-label={`Select the ${d.output} delivery of ${when(d.createdAt)}`} checked={selected.has(d.id)} onChange={(e) => toggle(d.id, (e.currentTarget as HTMLInputElement).checked)} />
+                            <input type="checkbox" aria-label={`Select the ${d.output} delivery of ${when(d.createdAt)}`} checked={selected.has(d.id)} onChange={(e) => toggle(d.id, (e.currentTarget).checked)} />
                           )}
                         </td>
                         <th scope="row">

@@ -148,7 +148,7 @@ function Findings(props: { findings: Finding[] }) {
       <div class="filters" role="group" aria-label="Filter findings">
         <label>
           Severity
-          <select value={severity} onChange={(e) => setSeverity((e.currentTarget as HTMLSelectElement).value)}>
+          <select value={severity} onChange={(e) => setSeverity((e.currentTarget).value)}>
             <option value="">any</option>
             {SEVERITIES.map((s) => (
               <option key={s} value={s}>
@@ -158,7 +158,7 @@ function Findings(props: { findings: Finding[] }) {
           </select>
         </label>
         <label class="check">
-          <input type="checkbox" checked={fixable} onChange={(e) => setFixable((e.currentTarget as HTMLInputElement).checked)} /> Fix available only
+          <input type="checkbox" checked={fixable} onChange={(e) => setFixable((e.currentTarget).checked)} /> Fix available only
         </label>
       </div>
       <FindingTable findings={shown} caption={`Findings shown: ${shown.length}`} empty="No finding matches these filters." />

@@ -32,7 +32,8 @@ export function ScansPage() {
     const data = new FormData(event.currentTarget as HTMLFormElement)
     const next = new URLSearchParams()
     for (const field of FIELDS) {
-      const value = String(data.get(field) ?? '').trim()
+      const entry = data.get(field)
+      const value = typeof entry === 'string' ? entry.trim() : ''
       if (value) next.set(field, value)
     }
     route(`/ui/scans${next.size ? `?${next}` : ''}`)

@@ -88,7 +88,7 @@ export interface LineStyle {
 export function tableLines(columns: readonly string[], rows: readonly (readonly OutlineCell[])[], style: LineStyle): string[] {
   if (rows.every((row) => row.every((value) => !value.data))) {
     return rows.map((row) => {
-      const pairs = row.flatMap((value, i) => (columns[i] ? [`${style.column(columns[i]!)}: ${style.strong(style.cell(value))}`] : []))
+      const pairs = row.flatMap((value, i) => (columns[i] ? [`${style.column(columns[i])}: ${style.strong(style.cell(value))}`] : []))
       const label = row.find((_, i) => !columns[i])
       return label === undefined ? pairs.join(' · ') : `${style.cell(label)} — ${pairs.join(' · ')}`
     })

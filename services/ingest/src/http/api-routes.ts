@@ -37,7 +37,7 @@ export function apiRoutes(deps: IngestDependencies): Router {
       return
     }
     const deliveries = await listDeliveries(deps.db, {
-      ...(scan ? { scan: scan as string } : {}),
+      ...(scan ? { scan: scan } : {}),
       ...(status ? { status: status as DeliveryStatus } : {}),
       ...(typeof output === 'string' ? { output } : {}),
       ...(sinceDate ? { since: sinceDate } : {}),

@@ -180,7 +180,7 @@ interface ScanQuery {
 }
 
 function scanQuery(query: Record<string, unknown>): ScanQuery | string {
-  const text = (name: string) => (typeof query[name] === 'string' && query[name] !== '' ? (query[name] as string) : undefined)
+  const text = (name: string) => (typeof query[name] === 'string' && query[name] !== '' ? (query[name]) : undefined)
   const result: ScanQuery = { page: 1, pageSize: 50 }
   const image = text('image')
   const registry = text('registry')

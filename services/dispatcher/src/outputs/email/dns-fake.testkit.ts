@@ -50,7 +50,7 @@ export class DnsFake {
   /** A resolver that asks only this server, failing fast. */
   resolver(): Resolver {
     const resolver = new Resolver({ timeout: 500, tries: 1 })
-    resolver.setServers([`127.0.0.1:${(this.#socket!.address() as AddressInfo).port}`])
+    resolver.setServers([`127.0.0.1:${(this.#socket!.address()).port}`])
     return resolver
   }
 

@@ -171,7 +171,7 @@ export class FakeJira {
   private search(request: RecordedRequest, jqlEndpoint: boolean): FakeResponse {
     const body = jsonBody(request)
     if ('status' in body) return body
-    const match = /^project = "([^"]+)" AND labels = "([^"]+)"(?: ORDER BY created ASC)?$/.exec(String(body.value['jql'] ?? ''))
+    const match = /^project = "([^"]+)" AND labels = "([^"]+)"(?: ORDER BY created ASC)?$/.exec(typeof body.value['jql'] === 'string' ? body.value['jql'] : '')
     if (!match) return { status: 400, body: { errorMessages: [`Error in the JQL Query: ${String(body.value['jql'])}`], errors: {} } }
     if (match[1] !== this.projectKey) return { status: 400, body: { errorMessages: [`The value '${match[1]}' does not exist for the field 'project'.`], errors: {} } }
     const found = this.issues.filter((i) => (i.fields['labels'] as string[]).includes(match[2]!))

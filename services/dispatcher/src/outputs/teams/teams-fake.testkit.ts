@@ -105,7 +105,8 @@ export function connectorProblem(body: string): string | undefined {
   if (!isObject(card)) return 'Bad payload received by generic incoming webhook.'
   if (card['@type'] !== 'MessageCard' || !/^https?:\/\/schema\.org\/extensions$/.test(String(card['@context']))) return 'Bad payload: @type must be MessageCard'
   if (!nonEmptyText(card['summary']) && !nonEmptyText(card['text'])) return 'Summary or Text is required.'
-  if (card['themeColor'] !== undefined && !/^[0-9A-Fa-f]{6}$/.test(String(card['themeColor']))) return 'Bad payload: themeColor'
+  const themeColor = card['themeColor']
+  if (themeColor !== undefined && (typeof themeColor !== 'string' || !/^[0-9A-Fa-f]{6}$/.test(themeColor))) return 'Bad payload: themeColor'
   const sections = card['sections'] ?? []
   if (!Array.isArray(sections)) return 'Bad payload: sections'
   const actions = card['potentialAction'] ?? []
