@@ -24,7 +24,7 @@ export async function replayCommand(args: readonly string[], io: CommandIo): Pro
   const since = values.since ? new Date(values.since) : undefined
   if (since && Number.isNaN(since.getTime())) throw new UsageError('--since must be an ISO 8601 time, e.g. 2026-11-26T10:00:00Z')
   if (!values.id && !values.output && !since && !values.all) throw new UsageError(`say which deliveries to replay:\n${REPLAY_USAGE}`)
-  const { db, queues, close } = connect(io.env)
+  const { db, queues, redisHost, close } = connect(io.env)
   try {
     let query = db.selectFrom('deliveries').select('id').where('status', 'in', ['failed', 'dead'])
     if (values.id) query = query.where('id', 'in', values.id)
@@ -38,12 +38,19 @@ export async function replayCommand(args: readonly string[], io: CommandIo): Pro
     let replayed = 0
     let waiting = 0
     for (let start = 0; start < ids.length; start += BATCH) {
-      const report = await replayDeliveries(db, queues, { ids: ids.slice(start, start + BATCH) })
+      // Once Redis did not answer, the remaining batches are only moved back to pending.
+      const report = await replayDeliveries(db, queues, { ids: ids.slice(start, start + BATCH) }, { skipQueue: waiting > 0 })
       replayed += report.replayed
       waiting += report.replayed - report.enqueued
       io.err(`replayed ${replayed}/${ids.length}`)
     }
-    io.out(`replayed ${replayed} deliveries${waiting > 0 ? `; ${waiting} could not be queued now (Redis?) and will be queued by the relay` : ''}`)
+    if (waiting === 0) io.out(`replayed ${replayed} deliveries`)
+    else {
+      io.out(
+        `replayed ${replayed} deliveries: ${replayed} deliveries moved back to pending, ${waiting} not queued yet because Redis did not answer at ${redisHost} (REDIS_URL); ` +
+          'the relay of a running ingest or dispatcher will queue them when Redis returns',
+      )
+    }
     return 0
   } finally {
     await close()
