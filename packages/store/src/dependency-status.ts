@@ -23,6 +23,7 @@ export class DependencyStatus {
   #downSince: number | undefined = Date.now()
   #lastError = 'not connected yet'
   #restoredAt = 0
+  #lostLogged = false
 
   constructor(
     readonly name: DependencyName,
@@ -60,10 +61,17 @@ export class DependencyStatus {
     if (!this.#up) return
     this.#up = false
     this.#downSince = Date.now()
-    if (Date.now() - this.#restoredAt < RECOVERY_QUIET_MS) {
-      this.log.debug({ ...this.context, err: this.#lastError }, `${this.name} connection error right after recovery`)
-      return
-    }
+    const sinceRestore = Date.now() - this.#restoredAt
+    if (sinceRestore >= RECOVERY_QUIET_MS) return this.#logLost()
+    // Right after a recovery this may be a straggler (another client still reconnecting): the
+    // outage is logged only if it lasts.
+    setTimeout(() => {
+      if (!this.#up) this.#logLost()
+    }, RECOVERY_QUIET_MS - sinceRestore).unref()
+  }
+
+  #logLost(): void {
+    this.#lostLogged = true
     this.log.warn(
       { ...this.context, err: this.#lastError },
       `${this.name} is unreachable at ${this.host} (${this.variable}): requests and jobs that need it fail or wait until it answers again`,
@@ -74,13 +82,14 @@ export class DependencyStatus {
   restored(): void {
     if (this.#up) return
     this.#up = true
-    this.#restoredAt = Date.now()
     const first = !this.#ever
+    if (!first) this.#restoredAt = Date.now()
     this.#ever = true
     const downMs = this.#downSince === undefined ? 0 : Date.now() - this.#downSince
     this.#downSince = undefined
     if (first) this.log.info(this.context, `${this.name} answers at ${this.host} (${this.variable})`)
-    else this.log.info({ ...this.context, downMs }, `${this.name} is reachable again at ${this.host} (${this.variable})`)
+    else if (this.#lostLogged) this.log.info({ ...this.context, downMs }, `${this.name} is reachable again at ${this.host} (${this.variable})`)
+    this.#lostLogged = false
   }
 
   /** Logs that the process is still waiting for this service (at start, before it ever answered). */
@@ -155,7 +164,9 @@ export async function waitForDependency(
 ): Promise<void> {
   const logEveryMs = options.logEveryMs ?? 5_000
   let delay = 250
-  let lastLog = 0
+  // The first line after a second of waiting: a normal start, where the clients connect within
+  // milliseconds, logs none.
+  let lastLog = Date.now() - logEveryMs + 1_000
   while (!options.signal?.aborted) {
     try {
       await probe()
