@@ -41,3 +41,14 @@ export async function redisAnswers(client: Redis, timeoutMs: number): Promise<bo
     () => false,
   )
 }
+
+/**
+ * A start-up probe for `waitForDependency`: fails at once while `client` is not connected (with
+ * the client's last connection error), else PINGs with a time limit.
+ */
+export function redisProbe(client: Redis, status: DependencyStatus, timeoutMs = 1_500): () => Promise<void> {
+  return async () => {
+    if (client.status !== 'ready') throw new Error(status.lastError)
+    await withTimeout(client.ping(), timeoutMs, 'Redis did not answer PING')
+  }
+}

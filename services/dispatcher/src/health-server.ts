@@ -28,7 +28,7 @@ export function createHealthServer(deps: HealthServerDependencies): Server {
     const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
     if (req.method === 'GET' && req.url === '/healthz') return void json(200, { status: 'ok' })
     if (req.method === 'GET' && req.url === '/readyz') {
-      const { postgres, redis } = await deps.ready()
+      const { postgres, redis } = await deps.ready().catch(() => ({ postgres: false, redis: false }))
       return void json(postgres && redis ? 200 : 503, { postgres: postgres ? 'ok' : 'down', redis: redis ? 'ok' : 'down' })
     }
     if (req.method === 'GET' && req.url === '/metrics') {

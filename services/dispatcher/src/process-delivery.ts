@@ -1,12 +1,13 @@
 import { DelayedError, type Job, type Queue } from 'bullmq'
 import type { Kysely } from 'kysely'
 import { redactSecrets, type DeliveryJobData, type DeliveryResult, type Integration, type Output, type Secret } from '@postee/shared'
-import { markAttemptFailed, releaseClaim, type ClaimedDelivery, type Database, type DeliveryView, type Logger } from '@postee/store'
+import { isRedisConnectionError, markAttemptFailed, releaseClaim, type ClaimedDelivery, type Database, type DeliveryView, type Logger } from '@postee/store'
 import { backoffDelay } from './backoff.js'
 import type { DeliveryLedger } from './ledger.js'
 import { batchOfClaim } from './load-batch.js'
 import type { DispatcherMetrics } from './metrics.js'
 import { asDeliveryError, bullErrorFor, planFailure, type FailurePlan } from './to-bull-error.js'
+import { isVanishedJobError } from './worker-errors.js'
 
 /** How long a job waits when the ledger (Postgres) cannot be read or written. */
 const LEDGER_RETRY_MS = 5_000
@@ -57,6 +58,13 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDependencies) {
       await record(deps, job, token, delivery, outcome, log)
     } catch (error) {
       if (error instanceof DelayedError || isBullControl(error)) throw error
+      if (isVanishedJobError(error) || isRedisConnectionError(error)) {
+        // The ledger has the outcome; only the job could not be moved. Nothing more is asked of
+        // Redis for it: a vanished job is queued again by the relay (unless final), and a job
+        // whose Redis connection broke returns when its lock expires.
+        log.warn({ err: (error as Error).message }, 'the job could not be moved in Redis (vanished or Redis unreachable); the ledger keeps the delivery and the relay or stalled-job check takes it back')
+        throw new DelayedError()
+      }
       log.warn({ err: (error as Error).message }, 'could not record the outcome in the ledger; the delivery waits')
       return later(LEDGER_RETRY_MS)
     }

@@ -15,6 +15,7 @@ import {
   listenProblem,
   openDatabase,
   redisAnswers,
+  redisProbe,
   relayPendingDeliveries,
   relaySettingsFromEnv,
   tuningFromEnv,
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
     }
   }
   // Start-up log lines for Redis while it is not there; ioredis reconnects by itself.
-  void waitForDependency(redisStatus, () => redis.ping(), { signal: stopping.signal })
+  void waitForDependency(redisStatus, redisProbe(redis, redisStatus), { signal: stopping.signal })
   prepare().catch((error: Error) => {
     process.stderr.write(`postee ingest failed to start: ${error.message}\n`)
     process.exit(1)
