@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type Express } from 'express'
+import { isPostgresConnectionError } from '@postee/store'
 import { apiRoutes } from './http/api-routes.js'
 import { authenticateScan, requireToken, type IngestCredentials } from './http/auth.js'
 import { scanRoutes } from './http/scan-routes.js'
@@ -51,6 +52,12 @@ export function createApp(deps: AppDependencies): Express {
 
 function internalError(deps: AppDependencies): ErrorRequestHandler {
   return (error: Error, _req, res, _next) => {
+    if (isPostgresConnectionError(error)) {
+      // Logged once per outage by the Postgres status; the caller may simply retry.
+      deps.log.debug({ err: error.message }, 'request failed: Postgres is unreachable')
+      res.status(503).set('Retry-After', '5').json({ error: 'the database is unreachable; retry later' })
+      return
+    }
     deps.log.error({ err: error.message }, 'request failed')
     res.status(500).json({ error: 'internal error; the request was not processed' })
   }

@@ -139,6 +139,9 @@ describe('ingest when Postgres fails (a process behind a TCP proxy the test owns
       expect(ready.ms).to.be.lessThan(2_000)
       expect(ready.status).to.equal(503)
       expect(JSON.parse(ready.body)).to.include({ postgres: 'down' })
+      const api = await timedFetch(`${url}/api/deliveries`)
+      expect(api.status).to.equal(503)
+      expect(api.retryAfter).to.match(/^\d+$/)
       proxy.restore()
       await waitFor(async () => ((await postScan(url, `pg-hold:healed:${Date.now()}`)).status === 202 ? true : undefined), () => service.output())
       await waitForHttp(`${url}/readyz`, service)
@@ -206,6 +209,16 @@ describe('ingest start-up errors that must not wait', function () {
     } finally {
       blocker.close()
     }
+  })
+
+  it('a listen address this machine does not have: one clear line on stderr and exit 1', async () => {
+    const config = writeConfig('- name: hook\n  type: webhook\n  enable: true\n  url: http://127.0.0.1:1/hook\n')
+    // 192.0.2.0/24 is reserved for documentation: no machine has it.
+    const service = startProcess(INGEST_ENTRY, { AQUAALERT_CFG: config, AQUAALERT_URL: '192.0.2.1:8082', AQUAALERT_TLS: 'off', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', REDIS_URL: 'redis://127.0.0.1:1', POSTEE_MIGRATE: 'off' })
+    expect(await service.exited).to.equal(1)
+    expect(service.stderr().trim().split('\n')).to.deep.equal([
+      'postee ingest: cannot listen on 192.0.2.1:8082 (AQUAALERT_URL): no interface of this machine has that address; set AQUAALERT_URL to one of its addresses, or 0.0.0.0:<port> for all',
+    ])
   })
 
   it('a DATABASE_URL of the wrong scheme: exits at once naming the variable', async () => {
