@@ -126,7 +126,7 @@ export function isPostgresConnectionError(error: unknown): boolean {
   return PG_CONNECTION_MESSAGES.test(error.message)
 }
 
-const REDIS_CONNECTION_MESSAGES = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|Connection is closed|Stream isn't writeable|max retries per request|All sentinels are unreachable|connect ETIMEDOUT|Socket closed unexpectedly|LOADING/i
+const REDIS_CONNECTION_MESSAGES = /Redis did not answer|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|Connection is closed|Stream isn't writeable|max retries per request|All sentinels are unreachable|connect ETIMEDOUT|Socket closed unexpectedly|LOADING/i
 
 /** True when an ioredis or BullMQ error says Redis could not be reached. */
 export function isRedisConnectionError(error: unknown): boolean {

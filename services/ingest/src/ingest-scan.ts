@@ -5,6 +5,7 @@ import {
   DependencyUnavailableError,
   clearEnqueued,
   isPostgresConnectionError,
+  isRedisConnectionError,
   recordScans,
   type AggregationTrigger,
   type Database,
@@ -150,7 +151,9 @@ async function enqueueCommitted(deps: IngestDependencies, recorded: readonly Rec
       await withTimeout(deps.queues.enqueue(queued), deps.enqueueTimeoutMs)
     } catch (error) {
       deps.metrics.enqueueFailures.inc()
-      deps.log.warn({ err: (error as Error).message, deliveries: queued.length }, 'could not enqueue; the relay will enqueue the committed deliveries')
+      // While Redis is down this happens to every scan; the outage itself is logged once.
+      const level = isRedisConnectionError(error) ? 'debug' : 'warn'
+      deps.log[level]({ err: (error as Error).message, deliveries: queued.length }, 'could not enqueue; the relay will enqueue the committed deliveries')
       // The rows were stamped enqueued at commit; clearing it lets the relay take them at once.
       await clearEnqueued(
         deps.db,
