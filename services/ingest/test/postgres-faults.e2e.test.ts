@@ -83,22 +83,22 @@ describe('ingest when Postgres fails (a process behind a TCP proxy the test owns
       let running = true
       let n = 0
       const sender = async () => {
-        while (running) {
+        while (running && service.child.exitCode === null) {
           const during = phase === 'cut'
           const answer = await postScan(url, `pg-cut:${n++}`)
           answers.push({ ...answer, during })
         }
       }
       const senders = [sender(), sender(), sender()]
-      await waitFor(() => (answers.filter((a) => a.status === 202).length >= 3 ? true : undefined), () => JSON.stringify(answers))
+      await waitFor(() => (answers.filter((a) => a.status === 202).length >= 3 ? true : undefined), () => `${JSON.stringify(answers.slice(-10))}\n${service.output().slice(-3000)}`)
       phase = 'cut'
       proxy.cut()
-      await waitFor(() => (answers.filter((a) => a.during && a.status === 503).length >= 3 ? true : undefined), () => JSON.stringify(answers))
+      await waitFor(() => (answers.filter((a) => a.during && a.status === 503).length >= 3 ? true : undefined), () => `${JSON.stringify(answers.slice(-10))}\n${service.output().slice(-3000)}`)
       await waitFor(() => (service.output().includes('postgres is unreachable') ? true : undefined), () => service.output())
       phase = 'after'
       proxy.restore()
       const healed = answers.length
-      await waitFor(() => (answers.slice(healed).some((a) => a.status === 202) ? true : undefined), () => JSON.stringify(answers.slice(healed)))
+      await waitFor(() => (answers.slice(healed).some((a) => a.status === 202) ? true : undefined), () => `${JSON.stringify(answers.slice(-10))}\n${service.output().slice(-3000)}`)
       running = false
       await Promise.all(senders)
 
