@@ -24,3 +24,23 @@ export function reportQueueError(error: Error, context: { readonly output: strin
   }
   log.warn({ ...context, err: error.message }, 'worker error')
 }
+
+/**
+ * A queue operation (moving a job, pausing a queue) failed, as opposed to a ledger write: the
+ * two call for different handling, and their network errors look alike (ECONNRESET…).
+ */
+export class QueueOperationError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause })
+    this.name = 'QueueOperationError'
+  }
+}
+
+/** Runs a BullMQ operation, marking its failure as a QueueOperationError. */
+export async function inQueue<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation
+  } catch (error) {
+    throw new QueueOperationError(error)
+  }
+}
