@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Starts the whole stack on this machine against local Postgres and Redis: creates the database
 // if it is missing, then runs ingest, one dispatcher and the echo sink of the example config,
-// with their logs interleaved. Ctrl-C stops everything (SIGTERM: ingest and dispatcher drain).
+// with their logs interleaved. Ctrl-C stops everything (SIGTERM: ingest and dispatcher drain), and
+// so does any part that stops on its own.
 //
 // Environment (each optional):
 //   ECHO_SINK      host:port of the echo sink (default 127.0.0.1:8099). The example config's
@@ -58,17 +59,51 @@ async function ensureDatabase(url) {
   }
 }
 
+// When one part dies on its own, the others are stopped too and start-local exits 1: a half-running
+// stack (ingest accepting scans nobody delivers) is worse than none.
+let stopping = false
+let exitCode = 0
+const children = []
+let dispatcherTimer
+
 function run(name, args) {
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] })
-  child.on('exit', (code, signal) => console.log(`start-local: ${name} exited (${signal ?? code})`))
+  children.push(child)
+  child.on('exit', (code, signal) => {
+    console.log(`start-local: ${name} exited (${signal ?? code})`)
+    if (!stopping) {
+      console.log(`start-local: ${name} stopped on its own; stopping the others`)
+      exitCode = 1
+      stop()
+    }
+    if (children.every((c) => c.exitCode !== null || c.signalCode !== null)) process.exit(exitCode)
+  })
   return child
 }
 
-await ensureDatabase(env.DATABASE_URL)
-const children = [run('echo-sink', ['tools/echo-sink.mjs']), run('ingest', ['services/ingest/dist/main.js'])]
+function stop() {
+  if (stopping) return
+  stopping = true
+  clearTimeout(dispatcherTimer)
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+  // Ingest and dispatcher drain within POSTEE_DRAIN_GRACE_MS (20 s by default) and a little more.
+  setTimeout(() => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    process.exit(exitCode || 1)
+  }, 30_000).unref()
+  if (children.every((c) => c.exitCode !== null || c.signalCode !== null)) process.exit(exitCode)
+}
+
+try {
+  await ensureDatabase(env.DATABASE_URL)
+} catch (error) {
+  console.error(`start-local: cannot prepare the database at ${new URL(env.DATABASE_URL).host} (DATABASE_URL): ${error.message}; start Postgres or point DATABASE_URL at it`)
+  process.exit(1)
+}
+run('echo-sink', ['tools/echo-sink.mjs'])
+run('ingest', ['services/ingest/dist/main.js'])
 // The dispatcher starts once ingest has applied the migrations.
-setTimeout(() => children.push(run('dispatcher', ['services/dispatcher/dist/main.js'])), 2_000)
+dispatcherTimer = setTimeout(() => run('dispatcher', ['services/dispatcher/dist/main.js']), 2_000)
 console.log(`start-local: the API needs the admin token, e.g. curl -H 'Authorization: Bearer ${env.POSTEE_ADMIN_TOKEN}' http://localhost:8082/api/deliveries`)
-const stop = () => children.forEach((child) => child.kill('SIGTERM'))
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)

@@ -27,10 +27,13 @@ export interface MigrateReport {
  * Brings the schema at `databaseUrl` up to date. Kysely's Postgres adapter takes an advisory lock,
  * so any number of ingest replicas and migration jobs may run this at once.
  */
-export async function migrateToLatest(databaseUrl: string): Promise<MigrateReport> {
-  const db = new Kysely<unknown>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 1 }) }),
-  })
+export async function migrateToLatest(databaseUrl: string, options: { readonly connectTimeoutMs?: number } = {}): Promise<MigrateReport> {
+  // Bounded connect, so a caller that waits for Postgres can retry instead of hanging on a
+  // partitioned server; a lost connection fails this run (handled below), never the process.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000 })
+  pool.on('error', () => undefined)
+  pool.on('connect', (client) => client.on('error', () => undefined))
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) })
   try {
     const migrator = new Migrator({ db, provider })
     const result: MigrationResultSet = await migrator.migrateToLatest()

@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely'
-import { readRuntimeEnv } from '@postee/shared'
-import { DeliveryQueues, createRedis, openDatabase, type Database } from '@postee/store'
+import { connectionHost, readRuntimeEnv } from '@postee/shared'
+import { DeliveryQueues, createRedis, openDatabase, withTimeout, type Database } from '@postee/store'
 
 /** The database and queues of the installation the environment points at (the services' variables). */
 export interface Connections {
   readonly db: Kysely<Database>
   readonly queues: DeliveryQueues
+  /** Where REDIS_URL points (host and port only), for messages. */
+  readonly redisHost: string
   close(): Promise<void>
 }
 
@@ -19,10 +21,12 @@ export function connect(env: NodeJS.ProcessEnv): Connections {
   return {
     db,
     queues,
+    redisHost: connectionHost(runtime.redisUrl),
+    // Neither an unreachable Redis nor a lost Postgres may keep the command from ending.
     close: async () => {
-      await queues.close().catch(() => undefined)
+      await withTimeout(queues.close(), 2_000, 'queues did not close').catch(() => undefined)
       redis.disconnect()
-      await db.destroy()
+      await withTimeout(db.destroy(), 2_000, 'the Postgres pool did not close').catch(() => undefined)
     },
   }
 }

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, type ColumnType, type Generated } from 'kysely'
 import pg from 'pg'
+import { isPostgresConnectionError, type DependencyStatus } from './dependency-status.js'
 
 // Postgres bigint and numeric come back as strings by default; our counters fit in a JS number.
 pg.types.setTypeParser(20, (value) => Number(value))
@@ -95,19 +96,85 @@ export interface Database {
 /** Options for the connection pool. */
 export interface DatabaseOptions {
   readonly max?: number
-  /** Each statement is cancelled after this long, so a stuck query cannot hold a request forever. */
+  /** Each statement is cancelled by Postgres after this long (server side). */
   readonly statementTimeoutMs?: number
+  /**
+   * A statement unanswered after this long fails and its connection is discarded (client side):
+   * the only limit that holds when Postgres is partitioned away and answers nothing at all.
+   */
+  readonly queryTimeoutMs?: number
+  /** Opening a connection, or waiting for a free one in the pool, fails after this long. */
+  readonly connectTimeoutMs?: number
+  /** Told about every lost connection and every answered query, for logs and readiness. */
+  readonly status?: DependencyStatus
 }
 
-/** Opens a pooled kysely connection to Postgres. */
+const BROKEN = Symbol('postee.connection-lost')
+type TrackedClient = pg.PoolClient & { [BROKEN]?: Error }
+
+/**
+ * Opens a pooled kysely connection to Postgres that survives Postgres going away: every client
+ * error (idle or checked out) is handled, a client that lost its connection or timed out is
+ * discarded instead of going back to the pool, and the pool reconnects on the next query once
+ * Postgres answers again. A query on a dead connection fails that request or job, not the process.
+ */
 export function openDatabase(databaseUrl: string, options: DatabaseOptions = {}): Kysely<Database> {
+  const { status } = options
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.max ?? 10,
-    statement_timeout: options.statementTimeoutMs ?? 15_000,
-    connectionTimeoutMillis: 5_000,
+    statement_timeout: options.statementTimeoutMs ?? options.queryTimeoutMs ?? 15_000,
+    ...(options.queryTimeoutMs !== undefined ? { query_timeout: options.queryTimeoutMs } : {}),
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
   })
-  // An idle client's error (Postgres restarted) must not crash the process; the next query reconnects.
-  pool.on('error', () => undefined)
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  // An idle client's error (Postgres restarted): pg-pool drops the client; the next query reconnects.
+  pool.on('error', (error) => status?.lost(error))
+  // A checked-out client's error would otherwise be an unhandled 'error' event that ends the process.
+  pool.on('connect', (client) => trackClient(client as TrackedClient, status))
+  const tracked = {
+    options: pool.options,
+    Client: pg.Client,
+    end: () => pool.end(),
+    connect: async () => {
+      let client: TrackedClient
+      try {
+        client = (await pool.connect()) as TrackedClient
+      } catch (error) {
+        if (isPostgresConnectionError(error)) status?.lost(error)
+        throw error
+      }
+      const release = client.release.bind(client)
+      // A client whose connection broke is destroyed rather than handed to the next query.
+      client.release = (destroy?: boolean | Error) => release(destroy || client[BROKEN] || undefined)
+      return client
+    },
+  }
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: tracked }) })
+}
+
+function trackClient(client: TrackedClient, status: DependencyStatus | undefined): void {
+  client.on('error', (error) => {
+    client[BROKEN] = error
+    status?.lost(error)
+  })
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown
+  ;(client as { query: unknown }).query = (...args: unknown[]): unknown => {
+    // The rest of a transaction on a connection already lost fails at once, not after a timeout.
+    if (client[BROKEN]) return Promise.reject(client[BROKEN])
+    const result = query(...args)
+    if (!(result instanceof Promise)) return result
+    return result.then(
+      (value: unknown) => {
+        status?.restored()
+        return value
+      },
+      (error: unknown) => {
+        if (isPostgresConnectionError(error)) {
+          client[BROKEN] = error as Error
+          status?.lost(error)
+        }
+        throw error
+      },
+    )
+  }
 }

@@ -4,20 +4,30 @@ import { spawn, type ChildProcess } from 'node:child_process'
 export interface ServiceProcess {
   readonly child: ChildProcess
   readonly output: () => string
+  /** What the process wrote to stderr alone. */
+  readonly stderr: () => string
+  /** Resolves with the exit code (null when killed by a signal) once the process has ended. */
+  readonly exited: Promise<number | null>
   /** Sends a signal and waits for the exit; SIGKILL if it has not exited within `graceMs`. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>
 }
 
-/** Starts `node <entry>` with `env` added to ours. */
-export function startProcess(entry: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Starts `node <entry> [args]` with `env` added to ours. */
+export function startProcess(entry: string, env: Record<string, string>, args: readonly string[] = []): ServiceProcess {
+  const child = spawn(process.execPath, [entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
+  let stderr = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+    stderr += chunk.toString()
+  })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   return {
     child,
     output: () => output,
+    stderr: () => stderr,
+    exited,
     stop: async (signal = 'SIGTERM', graceMs = 10_000) => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
       child.kill(signal)

@@ -8,6 +8,8 @@ export interface WaitOptions {
   readonly intervalMs?: number
   /** What is awaited, for the timeout error: "the batch to be sent". */
   readonly what?: string
+  /** More to report on a timeout, read only then: a service's recent output, the answers seen. */
+  readonly describe?: () => string
 }
 
 /**
@@ -29,7 +31,8 @@ export async function waitFor<T>(check: () => T | Promise<T>, options: WaitOptio
     }
     if (Date.now() >= deadline) {
       const seen = last instanceof Error ? last.message : JSON.stringify(last)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${seen}`)
+      const details = options.describe ? `\n${options.describe()}` : ''
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${seen}${details}`)
     }
     await delay(intervalMs)
   }

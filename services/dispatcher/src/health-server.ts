@@ -26,7 +26,7 @@ export function createHealthServer(deps: HealthServerDependencies): Server {
     const path = new URL(req.url ?? '/', 'http://dispatcher').pathname
     if (req.method === 'GET' && path === '/healthz') return void json(200, { status: 'ok' })
     if (req.method === 'GET' && path === '/readyz') {
-      const { postgres, redis } = await deps.ready()
+      const { postgres, redis } = await deps.ready().catch(() => ({ postgres: false, redis: false }))
       return void json(postgres && redis ? 200 : 503, { postgres: postgres ? 'ok' : 'down', redis: redis ? 'ok' : 'down' })
     }
     if (req.method === 'GET' && path === '/metrics') {

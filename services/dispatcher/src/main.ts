@@ -1,43 +1,52 @@
 import { sql } from 'kysely'
 import { ConfigError, loadConfigFile, type Config, type Integration, type RuntimeEnv } from '@postee/shared'
-import { DeliveryQueues, createLogger, createRedis, openDatabase, readServiceEnv, relayPendingDeliveries, type Logger, type RelaySettings, type ServiceEnv } from '@postee/store'
+import {
+  DeliveryQueues,
+  DependencyStatus,
+  createLogger,
+  createRedis,
+  isPostgresConnectionError,
+  isRedisConnectionError,
+  listenOn,
+  listenProblem,
+  openDatabase,
+  readServiceEnv,
+  redisAnswers,
+  redisProbe,
+  relayPendingDeliveries,
+  waitForDependency,
+  watchRedis,
+  withTimeout,
+  type Logger,
+  type RelaySettings,
+  type ServiceEnv,
+} from '@postee/store'
 import { relayAggregationWindows } from './aggregation/window-relay.js'
 import { createHealthServer } from './health-server.js'
 import { createDispatcherMetrics } from './metrics.js'
 import { OutputWorkers } from './output-workers.js'
 import { createOutput, supportedKinds } from './outputs/registry.js'
 
+/** How long a readiness probe waits for each dependency: /readyz answers within 2 s. */
+const PROBE_TIMEOUT_MS = 1_500
 
 async function main(): Promise<void> {
   const { env, tuning, relaySettings } = readEnv()
   const log = createLogger('dispatcher', env.logLevel)
   const config = await loadConfig(env, log)
   if (!config) process.exit(1)
-  const db = openDatabase(env.databaseUrl)
-  const connection = createRedis(env.redisUrl, { maxRetriesPerRequest: null })
-  connection.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'))
+  const postgres = new DependencyStatus('postgres', env.databaseUrl, log)
+  const redis = new DependencyStatus('redis', env.redisUrl, log)
+  const db = openDatabase(env.databaseUrl, { connectTimeoutMs: env.postgresConnectTimeoutMs, queryTimeoutMs: env.postgresQueryTimeoutMs, status: postgres })
+  const connection = watchRedis(createRedis(env.redisUrl, { maxRetriesPerRequest: null }), redis)
   // Producing (relay, aggregation batches) fails fast while Redis is down; the workers' connection
   // would wait instead.
-  const producerConnection = createRedis(env.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
-  producerConnection.on('error', () => undefined)
+  const producerConnection = watchRedis(createRedis(env.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }), redis)
   const producer = new DeliveryQueues(producerConnection, env.queuePrefix)
   const shutdown = new AbortController()
+  const stopping = new AbortController()
   let workers: OutputWorkers | undefined
   const metrics = createDispatcherMetrics({ db, queues: () => workers?.queues ?? new Map() })
-  workers = new OutputWorkers({
-    db,
-    connection,
-    prefix: env.queuePrefix,
-    producer,
-    log,
-    metrics,
-    // Stalled-job detection: a worker killed mid-delivery loses its lock after lockMs, and another
-    // replica (or this one restarted) takes the job back within stalledCheckMs more.
-    tuning: { lockMs: tuning.lockMs, stalledCheckMs: tuning.stalledCheckMs },
-    shutdown: shutdown.signal,
-  })
-  await workers.apply(config)
-  log.info({ outputs: [...workers.integrations.keys()] }, 'dispatcher started')
 
   const reload = async (): Promise<{ applied: boolean; problems?: string[] }> => {
     const next = await loadConfig(env, log)
@@ -50,12 +59,14 @@ async function main(): Promise<void> {
     log.info(changes, 'config reloaded')
     return { applied: true }
   }
-  const relay = startRelay(db, producer, () => workers!.integrations, log, tuning.relayIntervalMs, relaySettings)
   const health = createHealthServer({
-    ready: async () => ({
-      postgres: await sql`select 1`.execute(db).then(() => true, () => false),
-      redis: await connection.ping().then(() => true, () => false),
-    }),
+    ready: async () => {
+      const [pgOk, redisOk] = await Promise.all([
+        withTimeout(sql`select 1`.execute(db), PROBE_TIMEOUT_MS, 'Postgres did not answer').then(() => true, () => false),
+        redisAnswers(connection, PROBE_TIMEOUT_MS),
+      ])
+      return { postgres: pgOk, redis: redisOk }
+    },
     metrics,
     reload,
     tokens: () => ({
@@ -64,21 +75,54 @@ async function main(): Promise<void> {
     }),
     httpLimits: env.httpLimits,
   })
-  await new Promise<void>((resolve) => health.listen(env.dispatcherHttp.port, env.dispatcherHttp.host, resolve))
+  // The port first: a port in use ends the start before any worker takes a job.
+  try {
+    await listenOn(health, env.dispatcherHttp)
+  } catch (error) {
+    process.stderr.write(`postee dispatcher: ${listenProblem(error, env.dispatcherHttp, 'POSTEE_DISPATCHER_HTTP')}\n`)
+    process.exit(1)
+  }
 
+  workers = new OutputWorkers({
+    db,
+    connection,
+    prefix: env.queuePrefix,
+    producer,
+    log,
+    metrics,
+    // Stalled-job detection: a worker killed mid-delivery loses its lock after lockMs, and another
+    // replica (or this one restarted) takes the job back within stalledCheckMs more.
+    tuning: { lockMs: tuning.lockMs, stalledCheckMs: tuning.stalledCheckMs },
+    shutdown: shutdown.signal,
+    redis,
+  })
+  await workers.apply(config)
+  log.info({ outputs: [...workers.integrations.keys()] }, 'dispatcher started')
+  // Start-up log lines while Postgres or Redis is not there yet; the clients reconnect by themselves.
+  void waitForDependency(postgres, () => sql`select 1`.execute(db), { signal: stopping.signal })
+  void waitForDependency(redis, redisProbe(connection, redis), { signal: stopping.signal })
+
+  const relay = startRelay(db, producer, () => workers!.integrations, log, tuning.relayIntervalMs, relaySettings)
   process.on('SIGHUP', () => void reload())
   const drain = async (signal: string): Promise<void> => {
     log.info({ signal }, 'draining: no new jobs; in-flight deliveries finish or are handed back')
+    stopping.abort()
     clearInterval(relay)
     // In-flight sends get drainGraceMs to finish; then they are aborted and handed back.
     const abortTimer = setTimeout(() => shutdown.abort(), tuning.drainGraceMs)
+    // Whatever Redis or Postgres do, the process ends a little after the grace: a job that could
+    // not be handed back explicitly returns when its lock expires (stalled-job check).
+    setTimeout(() => {
+      log.warn({ postgres: postgres.up ? 'ok' : 'down', redis: redis.up ? 'ok' : 'down' }, 'drain did not complete in time; exiting, unfinished jobs return to their queue when their lock expires')
+      process.exit(0)
+    }, tuning.drainGraceMs + 3_000).unref()
     await workers!.closeAll()
     clearTimeout(abortTimer)
-    await producer.close().catch(() => undefined)
+    await withTimeout(producer.close(), 2_000, 'queues did not close').catch(() => undefined)
     health.close()
     producerConnection.disconnect()
     connection.disconnect()
-    await db.destroy()
+    await withTimeout(db.destroy(), 2_000, 'the Postgres pool did not close').catch(() => undefined)
     log.info('drained')
     process.exit(0)
   }
@@ -147,7 +191,11 @@ function startRelay(
     relayPendingDeliveries(db, producer, settings)
       .then((relayed) => relayed > 0 && log.info({ relayed }, 'relayed deliveries to their queues'))
       .then(() => relayAggregationWindows(db, producer, integrations()))
-      .catch((error: Error) => log.warn({ err: error.message }, 'relay pass failed; it runs again next interval'))
+      .catch((error: Error) => {
+        // An unreachable Postgres or Redis is logged once per outage by its status, not per pass.
+        const outage = isPostgresConnectionError(error) || isRedisConnectionError(error)
+        log[outage ? 'debug' : 'warn']({ err: error.message }, 'relay pass failed; it runs again next interval')
+      })
       .finally(() => (running = false))
   }, intervalMs)
   timer.unref()

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto'
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq'
 import type { Kysely } from 'kysely'
 import { FLUSH_JOB, Secret, deliveryQueueName, type Config, type DeliveryJobData, type FlushJobData, type Integration } from '@postee/shared'
-import type { Database, DeliveryQueues, Logger } from '@postee/store'
+import type { Database, DeliveryQueues, DependencyStatus, Logger } from '@postee/store'
 import { createFlushProcessor } from './aggregation/flush-processor.js'
 import { DeliveryLedger } from './ledger.js'
 import type { DispatcherMetrics } from './metrics.js'
 import { createOutput } from './outputs/registry.js'
 import { createDeliveryProcessor } from './process-delivery.js'
+import { reportQueueError } from './worker-errors.js'
 
 /** Worker tuning shared by every output (see docs/configuration.md, "Environment"). */
 export interface WorkerTuning {
@@ -26,6 +27,8 @@ export interface OutputWorkersDependencies {
   readonly tuning: WorkerTuning
   /** Aborted when a draining process gives up waiting for in-flight sends. */
   readonly shutdown: AbortSignal
+  /** Told about Redis connection errors of the workers and queues (one log line per outage). */
+  readonly redis?: DependencyStatus
 }
 
 interface Running {
@@ -110,6 +113,8 @@ export class OutputWorkers {
     if (!output) throw new Error(`no output definition for ${integration.name} (type ${integration.kind})`)
     const queueName = deliveryQueueName(integration.name)
     const queue = new Queue(queueName, { connection: deps.connection, prefix: deps.prefix })
+    // Without a listener BullMQ prints each connection error to stderr as a stack trace.
+    queue.on('error', (error) => reportQueueError(error, { output: integration.name }, deps.redis, deps.log))
     const secrets = Object.values(integration).filter((value): value is Secret => value instanceof Secret)
     const deliver = createDeliveryProcessor({
       db: deps.db,
@@ -137,7 +142,7 @@ export class OutputWorkers {
       maxStalledCount: 1_000,
       ...(rateLimit ? { limiter: { max: rateLimit.max, duration: rateLimit.perMs } } : {}),
     })
-    worker.on('error', (error) => deps.log.warn({ output: integration.name, err: error.message }, 'worker error'))
+    worker.on('error', (error) => reportQueueError(error, { output: integration.name }, deps.redis, deps.log))
     this.#running.set(integration.name, { integration, fingerprint: fingerprintOf(integration), worker, queue })
   }
 }

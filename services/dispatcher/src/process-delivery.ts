@@ -7,6 +7,7 @@ import type { DeliveryLedger } from './ledger.js'
 import { batchOfClaim } from './load-batch.js'
 import type { DispatcherMetrics } from './metrics.js'
 import { asDeliveryError, bullErrorFor, planFailure, type FailurePlan } from './to-bull-error.js'
+import { QueueOperationError, inQueue, isVanishedJobError } from './worker-errors.js'
 
 /** How long a job waits when the ledger (Postgres) cannot be read or written. */
 const LEDGER_RETRY_MS = 5_000
@@ -57,6 +58,16 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDependencies) {
       await record(deps, job, token, delivery, outcome, log)
     } catch (error) {
       if (error instanceof DelayedError || isBullControl(error)) throw error
+      if (error instanceof QueueOperationError) {
+        // The ledger has the outcome; only the job could not be moved. Nothing more is asked of
+        // Redis for it: a vanished job is queued again by the relay (unless final), and a job
+        // whose Redis connection broke returns when its lock expires.
+        const message = isVanishedJobError(error.cause)
+          ? 'the job vanished from Redis (Redis restarted or lost its data); the ledger keeps the delivery and the relay queues it again unless it is final'
+          : 'the job could not be moved in Redis (unreachable); the ledger keeps the delivery and the stalled-job check takes the job back'
+        log.warn({ err: error.message }, message)
+        throw new DelayedError()
+      }
       log.warn({ err: (error as Error).message }, 'could not record the outcome in the ledger; the delivery waits')
       return later(LEDGER_RETRY_MS)
     }
@@ -97,7 +108,7 @@ async function record(
   if (deps.shutdown.aborted) {
     // Draining: hand the delivery back unspent; another replica (or this one, restarted) takes it.
     await releaseClaim(deps.db, delivery.id)
-    await job.moveToDelayed(Date.now(), token)
+    await inQueue(job.moveToDelayed(Date.now(), token))
     throw new DelayedError()
   }
   const error = asDeliveryError(outcome.error)
@@ -125,11 +136,11 @@ async function applyPlan(
   switch (plan.kind) {
     case 'pause-output':
       await releaseClaim(deps.db, delivery.id)
-      await deps.queue.rateLimit(plan.pauseMs)
+      await inQueue(deps.queue.rateLimit(plan.pauseMs))
       return
     case 'retry':
       await markAttemptFailed(deps.db, delivery.id, 'pending', message)
-      await job.moveToDelayed(Date.now() + plan.delayMs, token)
+      await inQueue(job.moveToDelayed(Date.now() + plan.delayMs, token))
       deps.metrics.retries.inc({ output })
       return
     case 'failed':

@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Express } from 'express'
 import { HTTP_LIMIT_DEFAULTS, type HttpLimits } from '@postee/shared'
+import { isPostgresConnectionError } from '@postee/store'
 import { apiRoutes } from './http/api-routes.js'
 import { authenticateScan, requireAdmin, type IngestCredentials } from './http/auth.js'
 import { bodyIdleTimeout, perClientLimit, refuse } from './http/connection-guard.js'
@@ -70,6 +71,12 @@ export function createApp(deps: AppDependencies): Express {
 function internalError(deps: AppDependencies): ErrorRequestHandler {
   return (error: Error, _req, res, _next) => {
     if (res.headersSent) return void res.destroy()
+    if (isPostgresConnectionError(error)) {
+      // Logged once per outage by the Postgres status; the caller may simply retry.
+      deps.log.debug({ err: error.message }, 'request failed: Postgres is unreachable')
+      res.status(503).set('Retry-After', '5').json({ error: 'the database is unreachable; retry later' })
+      return
+    }
     deps.log.error({ err: error.message }, 'request failed')
     res.status(500).json({ error: 'internal error; the request was not processed' })
   }

@@ -26,4 +26,15 @@ describe('recordIsolated', () => {
     expect(calls).to.deep.equal([['a', 'poison', 'c'], ['a'], ['poison'], ['c']])
     expect(results.map((r) => ('failed' in r ? 'failed' : 'ok'))).to.deep.equal(['ok', 'failed', 'ok'])
   })
+
+  it('when Postgres is out of reach, fails the whole batch at once instead of trying each scan again', async () => {
+    const calls: string[][] = []
+    const lost = Object.assign(new Error('Connection terminated unexpectedly'), {})
+    const results = await recordIsolated(async (inputs) => {
+      calls.push(inputs.map((i) => i.id))
+      throw lost
+    }, [input('a'), input('b'), input('c')])
+    expect(calls).to.deep.equal([['a', 'b', 'c']])
+    expect(results).to.deep.equal([{ failed: lost }, { failed: lost }, { failed: lost }])
+  })
 })

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { GroupCommit, audienceKey, routeScan, scanFingerprint, windowFlushJobId, type Config, type Scan, type ScanOutcome } from '@postee/shared'
 import {
+  DependencyUnavailableError,
   clearEnqueued,
+  isPostgresConnectionError,
+  isRedisConnectionError,
   recordScans,
   type AggregationTrigger,
   type Database,
@@ -23,6 +26,8 @@ export interface IngestDependencies {
   readonly metrics: IngestMetrics
   /** How long to wait for Redis before leaving the deliveries to the relay. */
   readonly enqueueTimeoutMs: number
+  /** False while Postgres is known to be unreachable: scans are then refused without trying. */
+  readonly databaseUp?: () => boolean
 }
 
 /** The answer to an accepted scan (the `202` body of `POST /scan`, docs/http-api.md). */
@@ -50,7 +55,10 @@ const ENQUEUE_BATCH = { maxBatch: 512, maxConcurrent: 1 }
  * and the relay enqueues them later.
  */
 export function createScanIngestor(deps: IngestDependencies): IngestScan {
-  const record = (inputs: readonly ScanToRecord[]) => recordScans(deps.db, inputs, (input, decision) => planDeliveries(deps, input, decision.outcome))
+  const record = async (inputs: readonly ScanToRecord[]) => {
+    if (deps.databaseUp && !deps.databaseUp()) throw new DependencyUnavailableError('postgres')
+    return recordScans(deps.db, inputs, (input, decision) => planDeliveries(deps, input, decision.outcome))
+  }
   const commits = new GroupCommit<ScanToRecord, RecordedScan | { readonly failed: unknown }>(
     (inputs) => recordIsolated(record, inputs),
     (input) => ({ group: `${input.scan.registry}\u001f${input.scan.image}`, member: input.scan.digest }),
@@ -86,7 +94,8 @@ export async function recordIsolated(
   try {
     return await record(inputs)
   } catch (error) {
-    if (inputs.length === 1) return [{ failed: error }]
+    // Postgres out of reach fails the whole batch; trying each scan again would only wait longer.
+    if (inputs.length === 1 || isPostgresConnectionError(error)) return inputs.map(() => ({ failed: error }))
     const results: (RecordedScan | { readonly failed: unknown })[] = []
     for (const input of inputs) results.push(await record([input]).then(([recorded]) => recorded!, (failed: unknown) => ({ failed })))
     return results
@@ -142,7 +151,9 @@ async function enqueueCommitted(deps: IngestDependencies, recorded: readonly Rec
       await withTimeout(deps.queues.enqueue(queued), deps.enqueueTimeoutMs)
     } catch (error) {
       deps.metrics.enqueueFailures.inc()
-      deps.log.warn({ err: (error as Error).message, deliveries: queued.length }, 'could not enqueue; the relay will enqueue the committed deliveries')
+      // While Redis is down this happens to every scan; the outage itself is logged once.
+      const level = isRedisConnectionError(error) ? 'debug' : 'warn'
+      deps.log[level]({ err: (error as Error).message, deliveries: queued.length }, 'could not enqueue; the relay will enqueue the committed deliveries')
       // The rows were stamped enqueued at commit; clearing it lets the relay take them at once.
       await clearEnqueued(
         deps.db,

@@ -31,7 +31,7 @@ export async function replayCommand(args: readonly string[], io: CommandIo): Pro
   const badIds = (values.id ?? []).filter((id) => !UUID.test(id))
   if (badIds.length > 0) throw new UsageError(`--id ${badIds.map((id) => JSON.stringify(id)).join(', ')} is not a delivery id; ids are UUIDs such as 0b9d3c1e-5f2a-4c7b-9e1d-2a3b4c5d6e7f (postee deliveries lists them)`)
   if (!values.id && !values.output && !since && !values.all) throw new UsageError('say which deliveries to replay: --id, --output, --since, or --all for every failed and dead one')
-  const { db, queues, close } = connect(io.env)
+  const { db, queues, redisHost, close } = connect(io.env)
   try {
     let query = db.selectFrom('deliveries').select('id').where('status', 'in', ['failed', 'dead'])
     if (values.id) query = query.where('id', 'in', values.id)
@@ -45,12 +45,19 @@ export async function replayCommand(args: readonly string[], io: CommandIo): Pro
     let replayed = 0
     let waiting = 0
     for (let start = 0; start < ids.length; start += BATCH) {
-      const report = await replayDeliveries(db, queues, { ids: ids.slice(start, start + BATCH) })
+      // Once Redis did not answer, the remaining batches are only moved back to pending.
+      const report = await replayDeliveries(db, queues, { ids: ids.slice(start, start + BATCH) }, { skipQueue: waiting > 0 })
       replayed += report.replayed
       waiting += report.replayed - report.enqueued
       io.err(`replayed ${replayed}/${ids.length}`)
     }
-    io.out(`replayed ${plural(replayed, 'delivery', 'deliveries')}${waiting > 0 ? `; ${waiting} could not be queued now (Redis?) and will be queued by the relay` : ''}`)
+    if (waiting === 0) io.out(`replayed ${plural(replayed, 'delivery', 'deliveries')}`)
+    else {
+      io.out(
+        `replayed ${plural(replayed, 'delivery', 'deliveries')}: moved back to pending; ${waiting} not queued yet because Redis did not answer at ${redisHost} (REDIS_URL); ` +
+          'the relay of a running ingest or dispatcher will queue them when Redis returns',
+      )
+    }
     return 0
   } finally {
     await close()

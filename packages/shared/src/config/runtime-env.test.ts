@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { ConfigError } from './config-error.js'
-import { parseListenAddress, readRuntimeEnv } from './runtime-env.js'
+import { connectionHost, parseListenAddress, readRuntimeEnv } from './runtime-env.js'
 
 function envError(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -31,8 +31,35 @@ describe('config/runtime-env', () => {
       adminTokens: [],
       httpLimits: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, bodyIdleTimeoutMs: 10_000, maxRequestsPerClient: 64, maxConnectionsPerClient: 256, unverifiedBodyBytes: undefined },
       clientCaPem: undefined,
+      postgresConnectTimeoutMs: 3_000,
+      postgresQueryTimeoutMs: 4_000,
     })
   })
+
+  it('reads the Postgres time limits, and names a bad one', () => {
+    expect(readRuntimeEnv({ POSTEE_PG_CONNECT_TIMEOUT_MS: '1500', POSTEE_PG_QUERY_TIMEOUT_MS: '20000' })).to.deep.include({
+      postgresConnectTimeoutMs: 1_500,
+      postgresQueryTimeoutMs: 20_000,
+    })
+    const error = envError({ POSTEE_PG_QUERY_TIMEOUT_MS: '4s', POSTEE_PG_CONNECT_TIMEOUT_MS: '5' })
+    expect(error.problems.map((p) => p.key)).to.deep.equal(['POSTEE_PG_CONNECT_TIMEOUT_MS', 'POSTEE_PG_QUERY_TIMEOUT_MS'])
+    expect(error.problems[1]!.message).to.match(/"4s" is not a whole number of milliseconds/)
+  })
+
+  const hosts: [string, string][] = [
+    ['postgres://user:secret@db.internal:6543/postee', 'db.internal:6543'],
+    ['postgresql://db/postee', 'db:5432'],
+    ['redis://:secret@cache:6380/2', 'cache:6380'],
+    ['rediss://cache', 'cache:6379'],
+    ['redis+sentinel://:secret@s1:26379,s2:26380/mymaster', 's1:26379,s2:26380'],
+    ['nonsense', '(not a URL)'],
+  ]
+  for (const [url, host] of hosts) {
+    it(`connectionHost(${url.replace(/secret/, '…')}) → ${host}, never the password`, () => {
+      expect(connectionHost(url)).to.equal(host)
+      expect(connectionHost(url)).not.to.include('secret')
+    })
+  }
 
   const aliases: [string, string, string, string, unknown][] = [
     ['AQUAALERT_CFG', 'POSTEE_CFG', '/a.yaml', 'configPath', '/a.yaml'],

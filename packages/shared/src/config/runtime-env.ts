@@ -53,6 +53,16 @@ export interface RuntimeEnv {
    * client certificate signed by it (mutual TLS).
    */
   readonly clientCaPem: string | undefined
+  /**
+   * POSTEE_PG_CONNECT_TIMEOUT_MS: how long opening a Postgres connection, or waiting for a free one
+   * in the pool, may take before the request or job fails (and is answered 503 or retried).
+   */
+  readonly postgresConnectTimeoutMs: number
+  /**
+   * POSTEE_PG_QUERY_TIMEOUT_MS: how long one statement may go unanswered before its connection is
+   * given up, so a partitioned or hung Postgres fails a request instead of holding it.
+   */
+  readonly postgresQueryTimeoutMs: number
 }
 
 const ITEM = 'environment'
@@ -104,6 +114,15 @@ class EnvReader {
     }
     if (protocols.includes(protocol)) return value
     this.problems.push({ item: ITEM, key: name, message: `is not a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL; write e.g. ${example}` })
+    return fallback
+  }
+
+  millis(name: string, fallback: number, min: number): number {
+    const value = read(this.env, name)
+    if (value === undefined) return fallback
+    const parsed = Number(value)
+    if (Number.isInteger(parsed) && parsed >= min) return parsed
+    this.problems.push({ item: ITEM, key: name, message: `${JSON.stringify(value)} is not a whole number of milliseconds ≥ ${min}; write e.g. ${fallback}` })
     return fallback
   }
 
@@ -183,7 +202,25 @@ export function readRuntimeEnv(env: NodeJS.ProcessEnv): RuntimeEnv {
     adminTokens: secretList(env['POSTEE_ADMIN_TOKEN']),
     httpLimits: readHttpLimits(env, r.problems),
     clientCaPem: read(env, 'AQUAALERT_CLIENT_CA_PEM'),
+    postgresConnectTimeoutMs: r.millis('POSTEE_PG_CONNECT_TIMEOUT_MS', 3_000, 100),
+    postgresQueryTimeoutMs: r.millis('POSTEE_PG_QUERY_TIMEOUT_MS', 4_000, 100),
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems, 'Invalid environment')
   return runtime
+}
+
+/**
+ * The host part of a connection URL (DATABASE_URL, REDIS_URL, or a redis+sentinel list) without
+ * user, password or database, for log lines that must say where a service is looking.
+ */
+export function connectionHost(url: string): string {
+  const sentinel = /^redis\+sentinel:\/\/(?:[^@/]*@)?([^/]+)/.exec(url)
+  if (sentinel) return sentinel[1]!
+  try {
+    const parsed = new URL(url)
+    const defaultPort = { 'postgres:': '5432', 'postgresql:': '5432', 'redis:': '6379', 'rediss:': '6379' }[parsed.protocol]
+    return `${parsed.hostname}:${parsed.port || defaultPort || '?'}`
+  } catch {
+    return '(not a URL)'
+  }
 }

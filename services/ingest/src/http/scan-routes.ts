@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Router } from 'express'
 import { ScanRejection, parseScanBody, type Secret } from '@postee/shared'
+import { isPostgresConnectionError } from '@postee/store'
 import { signatureProblem } from './auth.js'
 import { refuse } from './connection-guard.js'
 import { createScanIngestor, type IngestDependencies } from '../ingest-scan.js'
@@ -46,7 +47,8 @@ export function scanRoutes(
       res.status(202).json(result)
     } catch (error) {
       deps.metrics.scansRejected.inc({ reason: 'unavailable' })
-      deps.log.error({ err: (error as Error).message }, 'could not store a scan')
+      // An unreachable Postgres is logged once per outage (see DependencyStatus), not per scan.
+      deps.log[isPostgresConnectionError(error) ? 'debug' : 'error']({ err: (error as Error).message }, 'could not store a scan')
       res.status(503).set('Retry-After', '5').json({ error: 'the scan could not be stored (database unavailable); nothing was kept, retry later' })
     }
   }
