@@ -34,6 +34,10 @@ export interface ScanDiff {
   readonly fixed: readonly Finding[]
   readonly addedBySeverity: SeverityCounts
   readonly fixedBySeverity: SeverityCounts
+  /** New findings a bounded summary left out of `added` (counted in addedBySeverity). */
+  readonly omittedAdded?: number
+  /** Fixed findings a bounded summary left out of `fixed` (counted in fixedBySeverity). */
+  readonly omittedFixed?: number
 }
 
 /** Diffs two finding lists as sets keyed by `findingKey`. */
