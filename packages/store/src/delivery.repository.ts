@@ -1,8 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
 import type { Workload } from '@postee/shared'
-import { unpackBody } from './body.js'
 import type { Database, DeliveriesTable, DeliveryStatus } from './database.js'
-import type { ScanForDelivery } from './scan-query.repository.js'
+import { toScanForDelivery, type ScanForDelivery } from './scan-query.repository.js'
 import type { StoredDiff } from './scan-writes.js'
 
 /** A delivery row as the API shows it. */
@@ -175,6 +174,7 @@ interface ClaimRow extends Selectable<DeliveriesTable> {
   outcome: 'new' | 'changed' | 'unchanged' | null
   raw_body: string | null
   body: Buffer | null
+  summary: Buffer | null
   diff: unknown
   received_at: Date | null
   workloads: unknown
@@ -226,15 +226,7 @@ export async function claimDeliveries(db: Kysely<Database>, ids: readonly string
     rows.map((row) => {
       const scan: ScanForDelivery | undefined =
         row.scan_id !== null && (row.body !== null || row.raw_body !== null)
-          ? {
-              id: row.scan_id,
-              source: row.source!,
-              outcome: row.outcome!,
-              rawBody: unpackBody(row.body, row.raw_body),
-              diff: row.diff as StoredDiff | null,
-              receivedAt: row.received_at!,
-              knownWorkloads: (row.workloads ?? []) as Workload[],
-            }
+          ? toScanForDelivery({ ...row, id: row.scan_id, source: row.source!, outcome: row.outcome!, received_at: row.received_at! })
           : undefined
       return [row.id, { delivery: toView(row), scan }]
     }),

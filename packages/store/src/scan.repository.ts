@@ -28,7 +28,8 @@ export interface PlannedDelivery {
 export interface ScanToRecord {
   readonly id: string
   readonly scan: Scan
-  readonly rawBody: string
+  /** The body as received: its bytes (ingest, so a large body is not copied into a string) or text. */
+  readonly rawBody: string | Uint8Array
   readonly fingerprint: string
 }
 

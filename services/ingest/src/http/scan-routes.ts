@@ -31,9 +31,11 @@ export function scanRoutes(
         return
       }
     }
-    let parsed
+    // Only the model is kept: the parsed text and JSON tree of a large body become garbage at once,
+    // and the body is stored from the received bytes (outside the JS heap), not from a copy.
+    let scan
     try {
-      parsed = parseScanBody(bytes, source)
+      scan = parseScanBody(bytes, source).scan
     } catch (error) {
       if (!(error instanceof ScanRejection)) throw error
       deps.metrics.scansRejected.inc({ reason: error.status === 413 ? 'too-large' : 'invalid' })
@@ -41,7 +43,7 @@ export function scanRoutes(
       return
     }
     try {
-      const result = await ingestScan(parsed.scan, parsed.rawBody)
+      const result = await ingestScan(scan, bytes)
       res.status(202).json(result)
     } catch (error) {
       deps.metrics.scansRejected.inc({ reason: 'unavailable' })
