@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type Express } from 'express'
 import { apiRoutes } from './http/api-routes.js'
 import { authenticateScan, requireToken, type IngestCredentials } from './http/auth.js'
+import { BodyBudget, bodyBudgetFromEnv } from './http/admission.js'
 import { scanRoutes } from './http/scan-routes.js'
 import type { IngestDependencies } from './ingest-scan.js'
 
@@ -13,6 +14,8 @@ export interface AppDependencies extends IngestDependencies {
   readonly credentials: () => IngestCredentials
   /** Reloads cfg.yaml (POST /api/reload); the problems when the new config was refused. */
   readonly reload?: () => Promise<{ readonly applied: boolean; readonly problems?: readonly string[] }>
+  /** Bytes of scan bodies processed at once (POSTEE_INGEST_BODY_BUDGET_MB); default: see bodyBudgetFromEnv. */
+  readonly bodyBudgetBytes?: number
 }
 
 /** Wires the routes of contract.md "HTTP API of ingest"; no logic of its own. */
@@ -41,7 +44,8 @@ export function createApp(deps: AppDependencies): Express {
     res.status(result.applied ? 200 : 422).json(result)
   })
   app.use('/api', auth, apiRoutes(deps))
-  app.use(scanRoutes(deps, authenticateScan(deps.credentials), () => deps.config().common.maxBodyBytes, () => deps.credentials().hmacSecrets))
+  const budget = new BodyBudget(deps.bodyBudgetBytes ?? bodyBudgetFromEnv({}))
+  app.use(scanRoutes(deps, authenticateScan(deps.credentials), () => deps.config().common.maxBodyBytes, () => deps.credentials().hmacSecrets, budget))
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found: scans go to POST / or POST /scan; see also /api/scans/:id and /api/deliveries' })
   })

@@ -5,6 +5,7 @@ import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type RuntimeE
 import { migrateToLatest } from '@postee/migrations'
 import { DeliveryQueues, applyRetention, createLogger, createRedis, openDatabase, relayPendingDeliveries, relaySettingsFromEnv, tuningFromEnv, type Logger, type ProcessTuning, type RelaySettings } from '@postee/store'
 import { createApp } from './app.js'
+import { bodyBudgetFromEnv } from './http/admission.js'
 import { createIngestMetrics } from './metrics.js'
 import { httpsOptions, resolveTlsPair } from './tls.js'
 
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   let config = settings.config
   const log = createLogger('ingest', env.logLevel)
   warnAboutSettings(config, env, log)
+  log.info({ bodyBudgetBytes: settings.bodyBudgetBytes, maxBodyBytes: config.common.maxBodyBytes }, 'scan bodies are admitted against a memory budget (POSTEE_INGEST_BODY_BUDGET_MB)')
   if (env.migrate === 'auto') log.info({ applied: (await migrateToLatest(env.databaseUrl)).applied }, 'migrations up to date')
 
   const db = openDatabase(env.databaseUrl)
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
     log,
     metrics,
     enqueueTimeoutMs: 2_000,
+    bodyBudgetBytes: settings.bodyBudgetBytes,
     credentials: () => ({
       tokens: [...env.ingestTokens, ...config.common.ingestTokens],
       hmacSecrets: [...env.ingestHmacSecrets, ...config.common.ingestHmacSecrets],
@@ -97,12 +100,13 @@ async function main(): Promise<void> {
 }
 
 // Everything read from the environment and the config file, checked before anything starts.
-async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config; tuning: ProcessTuning; relaySettings: RelaySettings }> {
+async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config; tuning: ProcessTuning; relaySettings: RelaySettings; bodyBudgetBytes: number }> {
   try {
     const env = readRuntimeEnv(process.env)
     const tuning = tuningFromEnv(process.env)
     const relaySettings = relaySettingsFromEnv(process.env)
-    return { env, tuning, relaySettings, config: await loadConfigFile(env.configPath, process.env) }
+    const bodyBudgetBytes = bodyBudgetFromEnv(process.env)
+    return { env, tuning, relaySettings, bodyBudgetBytes, config: await loadConfigFile(env.configPath, process.env) }
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`postee ingest: the configuration is invalid, nothing was started.\n${error.message}\n`)

@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Router } from 'express'
 import { ScanRejection, parseScanBody, type Secret } from '@postee/shared'
+import { admitBody, type BodyBudget } from './admission.js'
 import { signatureProblem } from './auth.js'
 import { createScanIngestor, type IngestDependencies } from '../ingest-scan.js'
 
@@ -9,6 +10,7 @@ export function scanRoutes(
   auth: express.RequestHandler,
   maxBodyBytes: () => number,
   hmacSecrets: () => readonly Secret[],
+  budget: BodyBudget,
 ): Router {
   const router = express.Router()
   const ingestScan = createScanIngestor(deps)
@@ -51,7 +53,8 @@ export function scanRoutes(
       res.status(503).set('Retry-After', '5').json({ error: 'the scan could not be stored (database unavailable); nothing was kept, retry later' })
     }
   }
-  router.post(['/', '/scan'], auth, body, handler)
+  const { admit, settle } = admitBody(budget, maxBodyBytes, () => deps.metrics.scansRejected.inc({ reason: 'busy' }))
+  router.post(['/', '/scan'], auth, admit, body, settle, handler)
   router.use(bodyErrors(deps, maxBodyBytes))
   return router
 }
