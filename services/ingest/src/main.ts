@@ -16,6 +16,9 @@ async function main(): Promise<void> {
   const log = createLogger('ingest', env.logLevel)
   warnAboutSettings(config, env, log)
   log.info({ bodyBudgetBytes: settings.bodyBudgetBytes, maxBodyBytes: config.common.maxBodyBytes }, 'scan bodies are admitted against a memory budget (POSTEE_INGEST_BODY_BUDGET_MB)')
+  if (config.common.maxBodyBytes > settings.bodyBudgetBytes) {
+    log.warn({ bodyBudgetBytes: settings.bodyBudgetBytes, maxBodyBytes: config.common.maxBodyBytes }, 'Max-Body-Size is above the memory budget: bodies larger than the budget get 413; raise the heap limit and POSTEE_INGEST_BODY_BUDGET_MB together to accept them')
+  }
   if (env.migrate === 'auto') log.info({ applied: (await migrateToLatest(env.databaseUrl)).applied }, 'migrations up to date')
 
   const db = openDatabase(env.databaseUrl)

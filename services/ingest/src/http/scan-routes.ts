@@ -17,8 +17,11 @@ export function scanRoutes(
   // body-parser inflates gzip/deflate/br and applies the limit to the inflated size. The parser is
   // built once per limit (a config reload may change it), not per request.
   let parser = { limit: -1, middleware: ((_req, _res, next) => next()) as express.RequestHandler }
+  // A body is never read beyond the memory budget either: one larger than the budget could not be
+  // parsed under the heap limit, so it gets 413 before it costs anything.
+  const bodyLimit = () => Math.min(maxBodyBytes(), budget.budgetBytes)
   const body: express.RequestHandler = (req, res, next) => {
-    const limit = maxBodyBytes()
+    const limit = bodyLimit()
     if (parser.limit !== limit) parser = { limit, middleware: express.raw({ type: () => true, limit, inflate: true }) }
     return parser.middleware(req, res, next)
   }
@@ -53,17 +56,22 @@ export function scanRoutes(
       res.status(503).set('Retry-After', '5').json({ error: 'the scan could not be stored (database unavailable); nothing was kept, retry later' })
     }
   }
-  const { admit, settle } = admitBody(budget, maxBodyBytes, () => deps.metrics.scansRejected.inc({ reason: 'busy' }))
+  const { admit, settle } = admitBody(budget, bodyLimit, () => deps.metrics.scansRejected.inc({ reason: 'busy' }))
   router.post(['/', '/scan'], auth, admit, body, settle, handler)
-  router.use(bodyErrors(deps, maxBodyBytes))
+  router.use(bodyErrors(deps, maxBodyBytes, budget))
   return router
 }
 
-function bodyErrors(deps: IngestDependencies, maxBodyBytes: () => number): ErrorRequestHandler {
+function bodyErrors(deps: IngestDependencies, maxBodyBytes: () => number, budget: BodyBudget): ErrorRequestHandler {
   return (error: { type?: string; status?: number; message?: string }, _req, res, next) => {
     if (error.type === 'entity.too.large') {
       deps.metrics.scansRejected.inc({ reason: 'too-large' })
-      res.status(413).json({ error: `the body is larger than the limit of ${maxBodyBytes()} bytes (after decompression); raise Max-Body-Size in the common item of cfg.yaml to accept it` })
+      const byBudget = budget.budgetBytes < maxBodyBytes()
+      res.status(413).json({
+        error: byBudget
+          ? `the body is larger than ${budget.budgetBytes} bytes (after decompression), the memory budget of this ingest (POSTEE_INGEST_BODY_BUDGET_MB, below Max-Body-Size); raise it together with the heap limit (NODE_OPTIONS=--max-old-space-size) to accept it`
+          : `the body is larger than the limit of ${maxBodyBytes()} bytes (after decompression); raise Max-Body-Size in the common item of cfg.yaml to accept it`,
+      })
       return
     }
     if (error.type === 'encoding.unsupported') {
