@@ -126,8 +126,8 @@ function storedDiff(diff: ScanDiff): StoredDiff {
     bySeverity[level] = { added: diff.addedBySeverity[level], fixed: diff.fixedBySeverity[level] }
   }
   return {
-    added: diff.added.length,
-    fixed: diff.fixed.length,
+    added: diff.added.length + (diff.omittedAdded ?? 0),
+    fixed: diff.fixed.length + (diff.omittedFixed ?? 0),
     bySeverity,
     addedFindings: packFindings(bounded.added),
     fixedFindings: packFindings(bounded.fixed),

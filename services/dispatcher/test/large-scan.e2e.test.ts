@@ -93,6 +93,19 @@ describe('a scan at the body limit under the images\' heap limit (real ingest an
     expectAlive()
   })
 
+  it('a rescan of it with another digest and every finding replaced (the largest diff): `changed`, diffed, delivered', async () => {
+    const answer = await post(largeAquaScanBody(FINDINGS, 'huge-one', 'huge-one-v2', 8_500))
+    expect(answer.status, await answer.clone().text()).to.equal(202)
+    const { id, outcome } = (await answer.json()) as { id: string; outcome: string }
+    expect(outcome).to.equal('changed')
+    await untilSent(id)
+    const scan = (await (await fetch(`${stack.ingestUrls[0]}/api/scans/${id}`)).json()) as { diff: { added: number; fixed: number } }
+    expect(scan.diff).to.include({ added: FINDINGS, fixed: FINDINGS })
+    const message = JSON.stringify((JSON.parse(slack.requests.at(-1)!.body) as { blocks: unknown[] }).blocks)
+    expect(message).to.match(/and \d+ more new findings/)
+    expectAlive()
+  })
+
   it('two such scans at once: each is accepted or refused with 503 and Retry-After, and all are delivered', async () => {
     const bodies = [largeAquaScanBody(FINDINGS, 'huge-two'), largeAquaScanBody(FINDINGS, 'huge-three')]
     const answers = await Promise.all(bodies.map(post))
