@@ -6,6 +6,8 @@ import * as initialSchema from './migrations/2026-11-26T19-00-00_initial-schema.
 import * as aggregation from './migrations/2026-11-26T20-00-00_aggregation.js'
 import * as compressedBodies from './migrations/2026-11-26T21-00-00_compressed-bodies.js'
 import * as aggregationAudience from './migrations/2026-12-01T05-00-00_aggregation-audience.js'
+import * as deliveryStalls from './migrations/2026-12-01T05-00-00_delivery-stalls.js'
+import * as scanSummaries from './migrations/2026-12-01T05-10-00_scan-summaries.js'
 
 // Listed by hand rather than read from a folder, so the compiled package runs with plain node and
 // a missing file is a build error instead of a silently skipped migration.
@@ -14,6 +16,8 @@ const migrations: Record<string, Migration> = {
   '2026-11-26T20-00-00_aggregation': aggregation,
   '2026-11-26T21-00-00_compressed-bodies': compressedBodies,
   '2026-12-01T05-00-00_aggregation-audience': aggregationAudience,
+  '2026-12-01T05-00-00_delivery-stalls': deliveryStalls,
+  '2026-12-01T05-10-00_scan-summaries': scanSummaries,
 }
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) }

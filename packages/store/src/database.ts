@@ -37,6 +37,8 @@ export interface ScansTable {
   base_digest: string | null
   base_scan_id: string | null
   diff: ColumnType<unknown, string | null, string | null>
+  /** The bounded summary of the scan (compressed JSON, see scan-summary.ts); null in older rows. */
+  summary: Buffer | null
   /** Only in rows stored before bodies were compressed. */
   raw_body: string | null
   /** The body as received, Brotli-compressed (see body.ts). */
@@ -60,6 +62,8 @@ export interface DeliveriesTable {
   kind: string
   status: DeliveryStatus
   attempts: Generated<number>
+  /** Times a claim found the row still `sending`: a worker stopped while it held the delivery. */
+  stalls: Generated<number>
   last_error: string | null
   external_id: string | null
   created_at: Timestamp

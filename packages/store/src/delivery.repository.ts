@@ -1,8 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
 import type { Workload } from '@postee/shared'
-import { unpackBody } from './body.js'
 import type { Database, DeliveriesTable, DeliveryStatus } from './database.js'
-import type { ScanForDelivery } from './scan-query.repository.js'
+import { toScanForDelivery, type ScanForDelivery } from './scan-query.repository.js'
 import type { StoredDiff } from './scan-writes.js'
 
 /** A delivery row as the API shows it. */
@@ -91,7 +90,8 @@ export async function markEnqueued(db: Kysely<Database>, ids: readonly string[])
  * job or a replay of something delivered does nothing.
  */
 export async function claimDelivery(db: Kysely<Database>, id: string): Promise<DeliveryView | undefined> {
-  return (await claimDeliveries(db, [id])).get(id)?.delivery
+  const claimed = (await claimDeliveries(db, [id])).get(id)?.delivery
+  return claimed?.status === 'sending' ? claimed : undefined
 }
 
 /** Records a successful send; the deliveries a batch carried are sent with it. */
@@ -154,7 +154,7 @@ export async function markForReplay(db: Kysely<Database>, selector: ReplaySelect
     if (targets.length === 0) return []
     const replayed = await trx
       .updateTable('deliveries')
-      .set({ status: 'pending', attempts: 0, enqueued_at: null, updated_at: sql`now()` })
+      .set({ status: 'pending', attempts: 0, stalls: 0, enqueued_at: null, updated_at: sql`now()` })
       .where('id', 'in', targets)
       .where('status', 'in', ['failed', 'dead'])
       .returning(['id', 'output'])
@@ -188,40 +188,59 @@ interface ClaimRow extends Selectable<DeliveriesTable> {
   outcome: 'new' | 'changed' | 'unchanged' | null
   raw_body: string | null
   body: Buffer | null
+  summary: Buffer | null
   diff: unknown
   received_at: Date | null
   workloads: unknown
 }
 
 /**
+ * How many times a worker may stop while sending one delivery (a SIGKILL, an out-of-memory crash)
+ * before the delivery is `dead`: an ordinary restart costs one, a delivery that kills every worker
+ * that sends it stops after this many.
+ */
+export const STALL_LIMIT = 3
+
+/** The reason a delivery that stopped its worker STALL_LIMIT times is dead with. */
+export function stalledReason(stalls: number): string {
+  return `the worker stopped while sending, ${stalls} times (killed or out of memory); see the dispatcher's logs, then replay it`
+}
+
+/**
  * Claims several deliveries in one statement (see `claimDelivery`) and returns, with each, the scan
  * its message is built from: one round trip for a whole group of jobs. Ids that are not claimable
- * (final, buffered, gone) are missing from the result.
+ * (final, buffered, gone) are missing from the result; one that became `dead` by stalling is in it
+ * with that status and no scan.
  */
 export async function claimDeliveries(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, ClaimedDelivery>> {
   if (ids.length === 0) return new Map()
+  // In SET, column names read the row as it was: a row still `sending` is one whose worker
+  // stopped mid-send (killed, out of memory) without recording anything or handing it back. At
+  // the STALL_LIMIT-th such claim the delivery is dead instead of sent once more, with the
+  // aggregation batch's held deliveries, so a delivery that kills its worker does not loop.
   const { rows } = await sql<ClaimRow>`
     with claimed as (
-      update deliveries set status = 'sending', attempts = attempts + 1, updated_at = now()
+      update deliveries set
+        stalls = stalls + (status = 'sending')::int,
+        status = case when status = 'sending' and stalls + 1 >= ${STALL_LIMIT} then 'dead' else 'sending' end,
+        last_error = case when status = 'sending' and stalls + 1 >= ${STALL_LIMIT} then ${stalledReason(STALL_LIMIT)} else last_error end,
+        attempts = attempts + (case when status = 'sending' and stalls + 1 >= ${STALL_LIMIT} then 0 else 1 end),
+        updated_at = now()
       where id = any(${[...ids]}::uuid[]) and status in ('pending', 'sending')
-      returning *)
-    select c.*, s.source, s.outcome, s.raw_body, s.body, s.diff, s.received_at, h.workloads
+      returning *),
+    held as (
+      update deliveries set status = 'dead', last_error = ${stalledReason(STALL_LIMIT)}, updated_at = now()
+      where batch_id in (select id from claimed where status = 'dead')
+      returning 1)
+    select c.*, s.source, s.outcome, s.raw_body, s.body, s.summary, s.diff, s.received_at, h.workloads
     from claimed c
-    left join scans s on s.id = c.scan_id
+    left join scans s on s.id = c.scan_id and c.status = 'sending'
     left join scan_history h on h.registry = s.registry and h.image = s.image and h.digest = s.digest`.execute(db)
   return new Map(
     rows.map((row) => {
       const scan: ScanForDelivery | undefined =
         row.scan_id !== null && (row.body !== null || row.raw_body !== null)
-          ? {
-              id: row.scan_id,
-              source: row.source!,
-              outcome: row.outcome!,
-              rawBody: unpackBody(row.body, row.raw_body),
-              diff: row.diff as StoredDiff | null,
-              receivedAt: row.received_at!,
-              knownWorkloads: (row.workloads ?? []) as Workload[],
-            }
+          ? toScanForDelivery({ ...row, id: row.scan_id, source: row.source!, outcome: row.outcome!, received_at: row.received_at! })
           : undefined
       return [row.id, { delivery: toView(row), scan }]
     }),

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
-import type { Workload } from '@postee/shared'
-import { unpackBody } from './body.js'
+import type { Readable } from 'node:stream'
+import type { Scan, Workload } from '@postee/shared'
+import { bodyStream, unpackBody, unpackSummary } from './body.js'
 import type { Database } from './database.js'
 import type { StoredDiff } from './scan-writes.js'
 
@@ -49,7 +50,12 @@ export interface ScanForDelivery {
   readonly id: string
   readonly source: string
   readonly outcome: 'new' | 'changed' | 'unchanged'
+  /** The body as text, decompressed when first read: a webhook streams `openBody()` instead. */
   readonly rawBody: string
+  /** The body as a byte stream, decompressed as it is read. */
+  openBody(): Readable
+  /** The bounded scan model ingest stored (summarizeScan); undefined for rows stored before it. */
+  readonly summary: Scan | undefined
   readonly diff: StoredDiff | null
   readonly receivedAt: Date
   /** Every workload known to have reported this image so far (Trivy Operator), for the message. */
@@ -64,16 +70,45 @@ export async function getScansForDelivery(db: Kysely<Database>, ids: readonly st
     .leftJoin('scan_history as h', (join) =>
       join.onRef('h.registry', '=', 's.registry').onRef('h.image', '=', 's.image').onRef('h.digest', '=', 's.digest'),
     )
-    .select(['s.id', 's.source', 's.outcome', 's.raw_body', 's.body', 's.diff', 's.received_at', 'h.workloads'])
+    .select(['s.id', 's.source', 's.outcome', 's.raw_body', 's.body', 's.summary', 's.diff', 's.received_at', 'h.workloads'])
     .where('s.id', 'in', ids)
     .execute()
-  return rows.map((row) => ({
+  return rows.map(toScanForDelivery)
+}
+
+/** The columns a ScanForDelivery is built from. */
+export interface ScanForDeliveryRow {
+  readonly id: string
+  readonly source: string
+  readonly outcome: 'new' | 'changed' | 'unchanged'
+  readonly raw_body: string | null
+  readonly body: Buffer | null
+  readonly summary: Buffer | null
+  readonly diff: unknown
+  readonly received_at: Date
+  readonly workloads: unknown
+}
+
+/**
+ * A ScanForDelivery that keeps the body compressed until it is read: a dispatcher holding many
+ * claimed deliveries of large scans holds kilobytes each, not the bodies.
+ */
+export function toScanForDelivery(row: ScanForDeliveryRow): ScanForDelivery {
+  let summary: Scan | undefined | null = null
+  return {
     id: row.id,
     source: row.source,
     outcome: row.outcome,
-    rawBody: unpackBody(row.body, row.raw_body),
+    get rawBody() {
+      return unpackBody(row.body, row.raw_body)
+    },
+    openBody: () => bodyStream(row.body, row.raw_body),
+    get summary() {
+      if (summary === null) summary = row.summary ? unpackSummary(row.summary) : undefined
+      return summary
+    },
     diff: row.diff as StoredDiff | null,
     receivedAt: row.received_at,
     knownWorkloads: (row.workloads ?? []) as Workload[],
-  }))
+  }
 }

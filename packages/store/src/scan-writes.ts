@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely'
-import { packFindings, type RescanDecision, type Scan, type ScanDiff, type StoredFinding, type Workload } from '@postee/shared'
-import { packBody } from './body.js'
+import { packFindings, summarizeDiff, summarizeScan, type RescanDecision, type Scan, type ScanDiff, type StoredFinding, type Workload } from '@postee/shared'
+import { packBody, packSummary } from './body.js'
 import type { Database } from './database.js'
 import type { PlannedDelivery, ScanToRecord } from './scan.repository.js'
 
@@ -43,7 +43,8 @@ export async function writeAll(
   decisions: readonly RescanDecision[],
   planned: readonly (readonly PlannedDelivery[])[],
 ): Promise<void> {
-  const scans = inputs.map(({ id, scan, rawBody }, i) => ({ id, scan, decision: decisions[i]!, body: packBody(rawBody) }))
+  // The summary is what a dispatcher renders from; the body only goes out whole (webhook).
+  const scans = inputs.map(({ id, scan, rawBody }, i) => ({ id, scan, decision: decisions[i]!, body: packBody(rawBody), summary: packSummary(summarizeScan(scan)) }))
   const groups = historyGroups(inputs, decisions)
   const seen = groups.filter((g) => g.latest === undefined)
   const stored = groups.flatMap((g) => (g.latest ? [{ ...historyRow(g.latest), workloads: JSON.stringify(g.workloads) }] : []))
@@ -51,13 +52,13 @@ export async function writeAll(
   const col = <T, V>(rows: readonly T[], pick: (row: T) => V) => rows.map(pick)
   await sql`
     with new_scans as (
-      insert into scans (id, source, registry, image, digest, outcome, base_digest, base_scan_id, diff, body, size_bytes)
+      insert into scans (id, source, registry, image, digest, outcome, base_digest, base_scan_id, diff, body, summary, size_bytes)
       select * from unnest(${col(scans, (s) => s.id)}::uuid[], ${col(scans, (s) => s.scan.source)}::text[],
         ${col(scans, (s) => s.scan.registry)}::text[], ${col(scans, (s) => s.scan.image)}::text[], ${col(scans, (s) => s.scan.digest)}::text[],
         ${col(scans, (s) => s.decision.outcome)}::text[], ${col(scans, (s) => s.decision.base?.digest ?? null)}::text[],
         ${col(scans, (s) => s.decision.base?.scanId ?? null)}::uuid[],
         ${col(scans, (s) => (s.decision.diff ? JSON.stringify(storedDiff(s.decision.diff)) : null))}::jsonb[],
-        ${col(scans, (s) => s.body)}::bytea[], ${col(scans, (s) => s.body.length)}::int[])
+        ${col(scans, (s) => s.body)}::bytea[], ${col(scans, (s) => s.summary)}::bytea[], ${col(scans, (s) => s.body.length + s.summary.length)}::int[])
       returning 1),
     seen as (
       update scan_history h set last_seen = now(),
@@ -106,8 +107,12 @@ function historyRow({ id, scan, fingerprint }: ScanToRecord) {
   }
 }
 
-/** The diff as stored in `scans.diff` and shown by the API (counts) and outputs (findings). */
+/**
+ * The diff as stored in `scans.diff` and shown by the API (counts) and outputs (findings): the
+ * counts are whole, the finding lists bounded (summarizeDiff: the most severe SUMMARY_ROWS).
+ */
 export interface StoredDiff {
+  /** Every new finding, also those left out of addedFindings. */
   readonly added: number
   readonly fixed: number
   readonly bySeverity: Record<string, { added: number; fixed: number }>
@@ -116,15 +121,16 @@ export interface StoredDiff {
 }
 
 function storedDiff(diff: ScanDiff): StoredDiff {
+  const bounded = summarizeDiff(diff)
   const bySeverity: StoredDiff['bySeverity'] = {}
   for (const level of Object.keys(diff.addedBySeverity) as (keyof ScanDiff['addedBySeverity'])[]) {
     bySeverity[level] = { added: diff.addedBySeverity[level], fixed: diff.fixedBySeverity[level] }
   }
   return {
-    added: diff.added.length,
-    fixed: diff.fixed.length,
+    added: diff.added.length + (diff.omittedAdded ?? 0),
+    fixed: diff.fixed.length + (diff.omittedFixed ?? 0),
     bySeverity,
-    addedFindings: packFindings(diff.added),
-    fixedFindings: packFindings(diff.fixed),
+    addedFindings: packFindings(bounded.added),
+    fixedFindings: packFindings(bounded.fixed),
   }
 }

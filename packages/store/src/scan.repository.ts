@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely'
 import {
   chooseBase,
   diffFindings,
+  summarizeDiff,
   unpackFindings,
   type Finding,
   type RescanDecision,
@@ -30,7 +31,8 @@ export interface PlannedDelivery {
 export interface ScanToRecord {
   readonly id: string
   readonly scan: Scan
-  readonly rawBody: string
+  /** The body as received: its bytes (ingest, so a large body is not copied into a string) or text. */
+  readonly rawBody: string | Uint8Array
   readonly fingerprint: string
 }
 
@@ -148,21 +150,25 @@ async function decideAll(trx: Kysely<Database>, inputs: readonly ScanToRecord[])
   })
   const needsDiff = (choice: (typeof choices)[number]) => choice.base !== undefined && choice.outcome !== 'unchanged'
   const fromHistory = await loadFindings(trx, choices.flatMap((choice) => (needsDiff(choice) && !choice.base!.findings ? [choice.base!.historyId] : [])))
-  return choices.map((choice, i) => {
+  const decisions = choices.map((choice, i) => {
     const base = choice.base
     if (!base) return { outcome: choice.outcome, base: undefined, diff: undefined }
-    if (choice.outcome === 'unchanged') {
-      // The matched scan has the same finding set as this one, so there is nothing to load.
-      const findings = inputs[i]!.scan.findings
-      return { outcome: choice.outcome, base: { scanId: base.scanId, digest: base.digest, fingerprint: base.fingerprint, findings: () => findings }, diff: undefined }
-    }
-    const baseFindings = base.findings ?? fromHistory.get(base.historyId) ?? []
-    return {
-      outcome: choice.outcome,
-      base: { scanId: base.scanId, digest: base.digest, fingerprint: base.fingerprint, findings: () => baseFindings },
-      diff: diffFindings(baseFindings, inputs[i]!.scan.findings),
-    }
+    const kept = { scanId: base.scanId, digest: base.digest, fingerprint: base.fingerprint, findings: droppedBaseFindings }
+    // The matched scan has the same finding set as this one: nothing to load, nothing to diff.
+    if (choice.outcome === 'unchanged') return { outcome: choice.outcome, base: kept, diff: undefined }
+    // Bounded at once (whole counts, the most severe SUMMARY_ROWS findings): `fixed` of a whole
+    // diff would keep every base finding alive through the writes.
+    const diff = summarizeDiff(diffFindings(base.findings ?? fromHistory.get(base.historyId) ?? [], inputs[i]!.scan.findings))
+    return { outcome: choice.outcome, base: kept, diff }
   })
+  // The base finding sets (85,000 findings of a large scan are tens of MB as objects) are not kept
+  // through the writes: the diff is all that is needed of them.
+  fromHistory.clear()
+  return decisions
+}
+
+function droppedBaseFindings(): never {
+  throw new Error('recordScans does not keep the base finding set once the diff is made (it can be large); read it with previewRescan')
 }
 
 /**
@@ -211,5 +217,11 @@ async function loadCandidates(db: Kysely<Database>, scans: readonly Scan[]): Pro
 async function loadFindings(db: Kysely<Database>, historyIds: readonly number[]): Promise<Map<number, Finding[]>> {
   if (historyIds.length === 0) return new Map()
   const rows = await db.selectFrom('scan_history').select(['id', 'findings']).where('id', 'in', [...new Set(historyIds)]).execute()
-  return new Map(rows.map((row) => [Number(row.id), unpackFindings(JSON.parse(row.findings) as StoredFinding[])]))
+  const sets = new Map<number, Finding[]>()
+  // One row at a time, each row's text let go as soon as it is unpacked.
+  for (let i = 0; i < rows.length; i++) {
+    sets.set(Number(rows[i]!.id), unpackFindings(JSON.parse(rows[i]!.findings) as StoredFinding[]))
+    rows[i] = { id: rows[i]!.id, findings: '' }
+  }
+  return sets
 }

@@ -52,19 +52,29 @@ export interface ServiceEnv {
  * one ConfigError listing every bad variable of all three, so an operator fixes them in one round.
  */
 export function readServiceEnv(env: NodeJS.ProcessEnv): ServiceEnv {
+  const read = readEnvSettings(env, { env: readRuntimeEnv, tuning: tuningFromEnv, relaySettings: relaySettingsFromEnv })
+  return { env: read.env, tuning: read.tuning, relaySettings: read.relaySettings }
+}
+
+/**
+ * Runs every reader on the environment and returns what each read; throws one ConfigError that
+ * lists the problems of all of them, so a service with settings of its own still reports every
+ * bad variable in one round.
+ */
+export function readEnvSettings<R extends Record<string, (env: NodeJS.ProcessEnv) => unknown>>(
+  env: NodeJS.ProcessEnv,
+  readers: R,
+): { readonly [K in keyof R]: ReturnType<R[K]> } {
   const problems: ConfigProblem[] = []
-  function attempt<T>(read: () => T): T | undefined {
+  const values: Record<string, unknown> = {}
+  for (const [name, read] of Object.entries(readers)) {
     try {
-      return read()
+      values[name] = read(env)
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
       problems.push(...error.problems)
-      return undefined
     }
   }
-  const runtime = attempt(() => readRuntimeEnv(env))
-  const tuning = attempt(() => tuningFromEnv(env))
-  const relaySettings = attempt(() => relaySettingsFromEnv(env))
-  if (runtime === undefined || tuning === undefined || relaySettings === undefined) throw new ConfigError(problems, 'Invalid environment')
-  return { env: runtime, tuning, relaySettings }
+  if (problems.length > 0) throw new ConfigError(problems, 'Invalid environment')
+  return values as { readonly [K in keyof R]: ReturnType<R[K]> }
 }

@@ -102,3 +102,44 @@ export function generatedScan(count: number): Scan {
     workloads: [{ namespace: 'default', kind: 'Deployment', name: 'app', container: 'app' }],
   }
 }
+
+const AQUA_LEVELS = ['critical', 'high', 'medium', 'low', 'negligible'] as const
+
+/**
+ * The bytes of a large Aqua image-scan webhook body with `findings` vulnerabilities (about 235
+ * bytes each, so 85,000 make about 20 MB), ten per resource, over every level: what a big
+ * image with an old base posts. `tag` makes the image (and so the scan identity) differ between
+ * calls; `digestTag` another digest of the same image (a rescan), `shift` other CVE numbers.
+ */
+export function largeAquaScanBody(findings: number, tag = 'big', digestTag = tag, shift = 0): Buffer {
+  const perResource = 10
+  const resources: string[] = []
+  for (let r = 0; r * perResource < findings; r++) {
+    const vulnerabilities: string[] = []
+    for (let v = r * perResource; v < Math.min(findings, (r + 1) * perResource); v++) {
+      const cve = `CVE-20${10 + (v % 15)}-${String(100000 + v + shift)}`
+      vulnerabilities.push(
+        JSON.stringify({
+          name: cve,
+          description: `Out-of-bounds read in pkg-${r} allows a denial of service.`,
+          nvd_url: `https://nvd.nist.gov/vuln/detail/${cve}`,
+          aqua_severity: AQUA_LEVELS[v % AQUA_LEVELS.length],
+          fix_version: v % 3 === 0 ? '' : `1.${v % 13}.1`,
+          aqua_score: 5.5,
+        }),
+      )
+    }
+    resources.push(`{"resource":{"format":"deb","name":"pkg-${r}","version":"1.${r % 13}.0"},"scanned":true,"vulnerabilities":[${vulnerabilities.join(',')}]}`)
+  }
+  const counts = Object.fromEntries(AQUA_LEVELS.map((level, i) => [level, Math.floor(findings / 5) + (i < findings % 5 ? 1 : 0)]))
+  const head = JSON.stringify({
+    image: `team/${tag}:1.0`,
+    registry: 'Docker Hub',
+    digest: `sha256:${Buffer.from(digestTag).toString('hex').padEnd(64, '0').slice(0, 64)}`,
+    vulnerability_summary: { total: findings, ...counts, sensitive: 0, malware: 0 },
+    image_assurance_results: { disallowed: true, checks_performed: [{ control: 'max_severity', policy_name: 'Default', failed: true }] },
+    scan_options: { scan_malware: true, scan_sensitive_data: true },
+    application_scope_owners: ['owner@example.com'],
+  })
+  return Buffer.from(`${head.slice(0, -1)},"resources":[${resources.join(',')}]}`, 'utf8')
+}

@@ -1,12 +1,26 @@
 import type { Kysely } from 'kysely'
-import { DeliveryError, countBySeverity, parseScanBody, unpackFindings, type DeliveryBatch, type DeliveryItem, type ScanDiff, type Workload } from '@postee/shared'
+import { DeliveryError, SEVERITIES, countBySeverity, parseScanBody, zeroCounts, unpackFindings, type DeliveryBatch, type DeliveryItem, type ScanDiff, type Workload } from '@postee/shared'
 import { getScansForDelivery, listBatchMembers, type ClaimedDelivery, type Database, type DeliveryView, type ScanForDelivery, type StoredDiff } from '@postee/store'
 
+// The stored lists are bounded (the most severe SUMMARY_ROWS); the counts are whole.
 function toDiff(stored: StoredDiff | null): ScanDiff | undefined {
   if (!stored) return undefined
   const added = unpackFindings(stored.addedFindings)
   const fixed = unpackFindings(stored.fixedFindings)
-  return { added, fixed, addedBySeverity: countBySeverity(added), fixedBySeverity: countBySeverity(fixed) }
+  const level = (key: 'added' | 'fixed') => {
+    const counts = zeroCounts()
+    for (const severity of SEVERITIES) counts[severity] = stored.bySeverity[severity]?.[key] ?? 0
+    return counts
+  }
+  const complete = stored.added === added.length && stored.fixed === fixed.length
+  return {
+    added,
+    fixed,
+    addedBySeverity: complete ? countBySeverity(added) : level('added'),
+    fixedBySeverity: complete ? countBySeverity(fixed) : level('fixed'),
+    ...(stored.added > added.length ? { omittedAdded: stored.added - added.length } : {}),
+    ...(stored.fixed > fixed.length ? { omittedFixed: stored.fixed - fixed.length } : {}),
+  }
 }
 
 function mergeWorkloads(own: readonly Workload[], known: readonly Workload[]): Workload[] {
@@ -16,9 +30,10 @@ function mergeWorkloads(own: readonly Workload[], known: readonly Workload[]): W
 }
 
 /**
- * One item of a message, built from the ledger. The scan model is parsed from the stored body
- * only when an output asks for it (by its source's own parser, deterministic, so it is the model
- * ingest routed): a webhook, which forwards the body as it is, never pays for parsing.
+ * One item of a message, built from the ledger. The scan model is read only when an output asks
+ * for it: the bounded summary ingest stored (a few kilobytes, whatever the scan's size), or for
+ * rows stored before summaries, parsed from the body by its source's own parser. A webhook, which
+ * streams the body as it is, pays for neither; the body is decompressed only when read.
  */
 function itemOf(member: DeliveryView, stored: ScanForDelivery): DeliveryItem {
   let scan: DeliveryItem['scan'] | undefined
@@ -27,13 +42,16 @@ function itemOf(member: DeliveryView, stored: ScanForDelivery): DeliveryItem {
     scanId: stored.id,
     get scan() {
       if (scan === undefined) {
-        const parsed = parseScanBody(Buffer.from(stored.rawBody, 'utf8'), stored.source).scan
+        const parsed = stored.summary ?? parseScanBody(Buffer.from(stored.rawBody, 'utf8'), stored.source).scan
         // The message names every workload known to run the image when it is sent, not only the first.
         scan = { ...parsed, workloads: mergeWorkloads(parsed.workloads, stored.knownWorkloads) }
       }
       return scan
     },
-    rawBody: stored.rawBody,
+    get rawBody() {
+      return stored.rawBody
+    },
+    openBody: () => stored.openBody(),
     outcome: stored.outcome,
     diff: toDiff(stored.diff),
     receivedAt: stored.receivedAt,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq'
 import type { Kysely } from 'kysely'
 import { FLUSH_JOB, Secret, deliveryQueueName, type Config, type DeliveryJobData, type FlushJobData, type Integration } from '@postee/shared'
-import type { Database, DeliveryQueues, DependencyStatus, Logger } from '@postee/store'
+import { STALL_LIMIT, type Database, type DeliveryQueues, type DependencyStatus, type Logger } from '@postee/store'
 import { createFlushProcessor } from './aggregation/flush-processor.js'
 import { DeliveryLedger } from './ledger.js'
 import type { DispatcherMetrics } from './metrics.js'
@@ -138,8 +138,10 @@ export class OutputWorkers {
       concurrency,
       lockDuration: deps.tuning.lockMs,
       stalledInterval: deps.tuning.stalledCheckMs,
-      // The ledger makes a re-run harmless, so a job that stalls is always taken back, never failed.
-      maxStalledCount: 1_000,
+      // The ledger counts stalls and makes the delivery dead at STALL_LIMIT (when a claim finds it
+      // still `sending`); BullMQ's own limit is a backstop just beyond it, so a job is never
+      // failed by BullMQ before the ledger has recorded why.
+      maxStalledCount: STALL_LIMIT + 1,
       ...(rateLimit ? { limiter: { max: rateLimit.max, duration: rateLimit.perMs } } : {}),
     })
     worker.on('error', (error) => reportQueueError(error, { output: integration.name }, deps.redis, deps.log))

@@ -52,6 +52,20 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDependencies) {
       log.debug('delivery is not pending (already final, buffered or gone): nothing to do')
       return
     }
+    if (claimed.delivery.status === 'dead') {
+      // The claim found it `sending` for the STALL_LIMIT-th time: every worker that sent it died.
+      deps.metrics.deliveries.inc({ output: deps.integration.name, status: 'dead' })
+      log.error({ attempts: claimed.delivery.attempts, err: claimed.delivery.lastError }, 'delivery is dead: the worker stopped while sending it too many times')
+      return
+    }
+    if (claimed.delivery.attempts > deps.integration.delivery.attempts) {
+      // Stalls count as attempts: a delivery whose worker stopped on its last attempt has none left.
+      const reason = `retries exhausted: ${deps.integration.delivery.attempts} attempts, the last ended by the worker stopping while sending`
+      await markAttemptFailed(deps.db, claimed.delivery.id, 'dead', reason).catch((error: Error) => log.warn({ err: error.message }, 'could not record the dead delivery; it is claimed again later'))
+      deps.metrics.deliveries.inc({ output: deps.integration.name, status: 'dead' })
+      log.error({ attempts: claimed.delivery.attempts - 1 }, reason)
+      return
+    }
     const delivery = claimed.delivery
     const outcome = await attempt(deps, claimed)
     try {

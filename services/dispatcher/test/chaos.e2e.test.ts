@@ -1,14 +1,6 @@
 import { expect } from 'chai'
 import { SHORT_PROFILE, formatReport, runChaos, type ChaosReport } from '../../../chaos/harness.js'
 
-/**
- * Until the services handle a dependency's failure (pg 'error' events on a cut, start-up without
- * Postgres), processes die on their own in this run, and the second test is reported as skipped
- * with what died, instead of failing the suite. Set this to false once they no longer do: from
- * then on a death fails CI.
- */
-const DEATHS_ARE_A_KNOWN_FAILURE = true
-
 describe('chaos: 2 ingests and 3 dispatchers under load while processes, Redis and Postgres fail (short profile)', function () {
   // Start-up, 36 s of load, the wait for every delivery and the shutdown: well under 2 min.
   this.timeout(150_000)
@@ -25,12 +17,8 @@ describe('chaos: 2 ingests and 3 dispatchers under load while processes, Redis a
     expect(report.duplicates.map((d) => d.sameScanOtherId), 'a scan delivered under two delivery ids').to.deep.equal(report.duplicates.map(() => 0))
   })
 
-  it('no process dies on its own: unexpected exits = 0', function () {
+  it('no process dies on its own: unexpected exits = 0', () => {
     const deaths = report.unexpectedExits.map((exit) => `${exit.slot}: ${exit.signal ?? `exit ${exit.code}`} at ${(exit.at / 1000).toFixed(1)} s`)
-    if (deaths.length > 0 && DEATHS_ARE_A_KNOWN_FAILURE) {
-      console.log(`      KNOWN FAILURE (DEATHS_ARE_A_KNOWN_FAILURE in chaos.e2e.test.ts): ${deaths.join('; ')}`)
-      this.skip()
-    }
     expect(deaths).to.deep.equal([])
   })
 })

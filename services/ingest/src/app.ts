@@ -4,6 +4,7 @@ import { isPostgresConnectionError } from '@postee/store'
 import { apiRoutes } from './http/api-routes.js'
 import { authenticateScan, requireAdmin, type IngestCredentials } from './http/auth.js'
 import { bodyIdleTimeout, perClientLimit, refuse } from './http/connection-guard.js'
+import { BodyBudget, bodyBudgetFromEnv } from './http/admission.js'
 import { scanRoutes } from './http/scan-routes.js'
 import type { IngestDependencies } from './ingest-scan.js'
 import { consoleApiRoutes } from './http/console-api-routes.js'
@@ -22,6 +23,8 @@ export interface AppDependencies extends IngestDependencies {
   readonly reload?: () => Promise<{ readonly applied: boolean; readonly problems?: readonly string[] }>
   /** Per-client cap, body idle timeout and the budget for unverified signed bodies; the defaults when absent. */
   readonly httpLimits?: HttpLimits
+  /** Bytes of scan bodies processed at once (POSTEE_INGEST_BODY_BUDGET_MB); default: see bodyBudgetFromEnv. */
+  readonly bodyBudgetBytes?: number
 }
 
 /** Wires the routes of docs/http-api.md; no logic of its own. */
@@ -58,7 +61,8 @@ export function createApp(deps: AppDependencies): Express {
   app.use('/api', auth, apiRoutes(deps))
   const maxBodyBytes = () => deps.config().common.maxBodyBytes
   const scanAuth = authenticateScan(deps.credentials, { maxBodyBytes, unverifiedBodyBytes: () => limits.unverifiedBodyBytes })
-  app.use(scanRoutes(deps, scanAuth, maxBodyBytes, () => deps.credentials().hmacSecrets))
+  const budget = new BodyBudget(deps.bodyBudgetBytes ?? bodyBudgetFromEnv({}))
+  app.use(scanRoutes(deps, scanAuth, maxBodyBytes, () => deps.credentials().hmacSecrets, budget))
   app.use((req, res) => {
     // An unread body is not read just to be discarded.
     if (!req.complete) return void refuse(res, 404, 'not found: scans go to POST / or POST /scan; see also /api/scans/:id and /api/deliveries')

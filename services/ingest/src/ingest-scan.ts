@@ -38,7 +38,7 @@ export interface IngestResult {
 }
 
 /** Ingests one parsed scan: the function the HTTP route calls. */
-export type IngestScan = (scan: Scan, rawBody: string) => Promise<IngestResult>
+export type IngestScan = (scan: Scan, rawBody: string | Uint8Array) => Promise<IngestResult>
 
 // One transaction at a time per process, of up to 64 scans or 8 MB of bodies: measured, a single
 // writer with larger batches beats several small concurrent ones on this workload (fewer round

@@ -14,6 +14,7 @@ import {
   listenOn,
   listenProblem,
   openDatabase,
+  readEnvSettings,
   readServiceEnv,
   redisAnswers,
   redisProbe,
@@ -27,6 +28,7 @@ import {
 } from '@postee/store'
 import { createApp } from './app.js'
 import { guardServer, serverOptions } from './http/connection-guard.js'
+import { bodyBudgetFromEnv } from './http/admission.js'
 import { createIngestMetrics } from './metrics.js'
 import { httpsOptions, resolveTlsPair } from './tls.js'
 
@@ -39,6 +41,10 @@ async function main(): Promise<void> {
   let config = settings.config
   const log = createLogger('ingest', env.logLevel)
   warnAboutSettings(config, env, log)
+  log.info({ bodyBudgetBytes: settings.bodyBudgetBytes, maxBodyBytes: config.common.maxBodyBytes }, 'scan bodies are admitted against a memory budget (POSTEE_INGEST_BODY_BUDGET_MB)')
+  if (config.common.maxBodyBytes > settings.bodyBudgetBytes) {
+    log.warn({ bodyBudgetBytes: settings.bodyBudgetBytes, maxBodyBytes: config.common.maxBodyBytes }, 'Max-Body-Size is above the memory budget: bodies larger than the budget get 413; raise the heap limit and POSTEE_INGEST_BODY_BUDGET_MB together to accept them')
+  }
   const postgres = new DependencyStatus('postgres', env.databaseUrl, log)
   const redisStatus = new DependencyStatus('redis', env.redisUrl, log)
   const timeouts = { connectTimeoutMs: env.postgresConnectTimeoutMs, queryTimeoutMs: env.postgresQueryTimeoutMs }
@@ -76,6 +82,7 @@ async function main(): Promise<void> {
     // While Postgres is known to be unreachable, scans are refused at once (503) instead of each
     // waiting for its own time-out; a probe below notices when it answers again.
     databaseUp: () => postgres.up,
+    bodyBudgetBytes: settings.bodyBudgetBytes,
     credentials: () => ({
       tokens: [...env.ingestTokens, ...config.common.ingestTokens],
       hmacSecrets: [...env.ingestHmacSecrets, ...config.common.ingestHmacSecrets],
@@ -174,10 +181,11 @@ async function main(): Promise<void> {
 }
 
 // Everything read from the environment and the config file, checked before anything starts.
-async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config; tuning: ProcessTuning; relaySettings: RelaySettings }> {
+async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config; tuning: ProcessTuning; relaySettings: RelaySettings; bodyBudgetBytes: number }> {
   try {
-    const { env, tuning, relaySettings } = readServiceEnv(process.env)
-    return { env, tuning, relaySettings, config: await loadConfigFile(env.configPath, process.env) }
+    const { service, bodyBudgetBytes } = readEnvSettings(process.env, { service: readServiceEnv, bodyBudgetBytes: (env) => bodyBudgetFromEnv(env) })
+    const { env, tuning, relaySettings } = service
+    return { env, tuning, relaySettings, bodyBudgetBytes, config: await loadConfigFile(env.configPath, process.env) }
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`postee ingest: the configuration is invalid, nothing was started.\n${error.message}\n`)

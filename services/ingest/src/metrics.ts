@@ -23,7 +23,7 @@ export function createIngestMetrics(): IngestMetrics {
     }),
     scansRejected: new Counter({
       name: 'postee_scans_rejected_total',
-      help: 'Scan POSTs refused, by reason (invalid, too-large, unauthorized, unavailable).',
+      help: 'Scan POSTs refused, by reason (invalid, too-large, unauthorized, unavailable, busy: over the body budget).',
       labelNames: ['reason'],
       registers: [registry],
     }),

@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import type { Server } from 'node:http'
 import { expect } from 'chai'
@@ -26,7 +27,7 @@ interface Harness {
 
 const ADMIN = { authorization: 'Bearer api-admin-token' }
 
-async function serve(options: { db: Kysely<Database>; redisUrl: string; prefix: string; config: Config; tokens?: string[]; hmacSecrets?: string[]; adminTokens?: string[] }): Promise<Harness & { queues: DeliveryQueues; redis: Redis }> {
+async function serve(options: { db: Kysely<Database>; redisUrl: string; prefix: string; config: Config; tokens?: string[]; hmacSecrets?: string[]; adminTokens?: string[]; bodyBudgetBytes?: number }): Promise<Harness & { queues: DeliveryQueues; redis: Redis }> {
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
   redis.on('error', () => undefined)
   const queues = new DeliveryQueues(redis, options.prefix)
@@ -37,6 +38,7 @@ async function serve(options: { db: Kysely<Database>; redisUrl: string; prefix: 
     log: createLogger('ingest-test', 'silent'),
     metrics: createIngestMetrics(),
     enqueueTimeoutMs: 500,
+    ...(options.bodyBudgetBytes !== undefined ? { bodyBudgetBytes: options.bodyBudgetBytes } : {}),
     credentials: () => ({
       tokens: (options.tokens ?? []).map((t) => new Secret(t)),
       hmacSecrets: (options.hmacSecrets ?? []).map((t) => new Secret(t)),
@@ -208,6 +210,44 @@ describe('ingest HTTP API (in process, real Postgres and Redis)', function () {
     expect(await ready.json()).to.deep.equal({ postgres: 'ok', redis: 'ok' })
     const metrics = await (await fetch(`${harness.url}/metrics`)).text()
     expect(metrics).to.match(/postee_scans_received_total\{outcome="new"\} \d+/)
+  })
+
+  describe('the memory budget (POSTEE_INGEST_BODY_BUDGET_MB)', () => {
+    let small: Awaited<ReturnType<typeof serve>>
+    before(async () => {
+      small = await serve({ db, redisUrl: testRedis.url, prefix: testRedis.prefix, config, bodyBudgetBytes: 20_000 })
+    })
+    after(async () => small?.close())
+
+    it('a body larger than the budget (below Max-Body-Size) → 413 naming the budget and the heap limit', async () => {
+      const answer = await postScan(small.url, `{"image":"x","registry":"r","pad":"${'a'.repeat(30_000)}"}`)
+      expect(answer.status).to.equal(413)
+      expect(answer.json.error).to.match(/larger than 20000 bytes.*POSTEE_INGEST_BODY_BUDGET_MB.*max-old-space-size/)
+    })
+
+    it('bodies beyond the budget while another is in flight → 503 with Retry-After; admitted again once it is done', async () => {
+      // A sender that has announced 12,000 bytes and sent only part of them holds 12,000 of the budget.
+      const body = Buffer.from(aquaScan('budget:1').padEnd(12_000, ' '))
+      const { port } = new URL(small.url)
+      const socket = connect(Number(port), '127.0.0.1')
+      const answered = new Promise<string>((resolve) => {
+        let text = ''
+        socket.on('data', (chunk) => (text += chunk.toString()))
+        socket.on('close', () => resolve(text))
+      })
+      socket.write(`POST /scan HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`)
+      socket.write(body.subarray(0, 100))
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      const refused = await fetch(`${small.url}/scan`, { method: 'POST', body: aquaScan('budget:2').padEnd(9_000, ' ') })
+      expect(refused.status).to.equal(503)
+      expect(refused.headers.get('retry-after')).to.equal('5')
+      expect(((await refused.json()) as { error: string }).error).to.match(/busy.*nothing was stored, retry/)
+      // Small bodies still fit beside it.
+      expect((await postScan(small.url, aquaScan('budget:3'))).status).to.equal(202)
+      socket.write(body.subarray(100))
+      expect(await answered).to.match(/^HTTP\/1.1 202/)
+      expect((await postScan(small.url, aquaScan('budget:2').padEnd(9_000, ' '))).status).to.equal(202)
+    })
   })
 
   describe('with an ingest token configured', () => {

@@ -38,6 +38,11 @@ export interface DeliveryItem {
   readonly scan: Scan
   /** The body exactly as received; the webhook output forwards it unchanged. */
   readonly rawBody: string
+  /**
+   * The same body as a byte stream, when it can be read without holding it whole (a stored scan):
+   * the webhook output streams it, so a 20 MB body never sits in memory as text.
+   */
+  readonly openBody?: () => AsyncIterable<Uint8Array>
   readonly outcome: ScanOutcome
   /** The diff against the base scan, when there was a base. */
   readonly diff: ScanDiff | undefined

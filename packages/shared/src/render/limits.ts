@@ -83,11 +83,11 @@ export function viewReport(report: Report, cap: number): ReportView {
   return {
     report,
     controls: take(report.controls, cap),
-    added: take(report.diff?.added ?? [], cap),
-    fixed: take(report.diff?.fixed ?? [], cap),
-    vulnerabilities: take(report.vulnerabilities, cap),
-    malware: take(report.malware, cap),
-    sensitiveData: take(report.sensitiveData, cap),
+    added: take(report.diff?.added ?? [], cap, report.diff?.omittedAdded),
+    fixed: take(report.diff?.fixed ?? [], cap, report.diff?.omittedFixed),
+    vulnerabilities: take(report.vulnerabilities, cap, report.omitted?.vulnerabilities),
+    malware: take(report.malware, cap, report.omitted?.malware),
+    sensitiveData: take(report.sensitiveData, cap, report.omitted?.sensitiveData),
     workloads: take(report.workloads, cap),
   }
 }
@@ -157,8 +157,9 @@ export function utf8Bytes(text: string): number {
   return Buffer.byteLength(text, 'utf8')
 }
 
-function take<T>(rows: readonly T[], cap: number): Shown<T> {
-  return rows.length <= cap ? { rows, omitted: 0 } : { rows: rows.slice(0, cap), omitted: rows.length - cap }
+// `beyond`: rows the report itself left out (a bounded summary), counted in "and N more" too.
+function take<T>(rows: readonly T[], cap: number, beyond = 0): Shown<T> {
+  return rows.length <= cap ? { rows, omitted: beyond } : { rows: rows.slice(0, cap), omitted: rows.length - cap + beyond }
 }
 
 function longestList(report: Report): number {

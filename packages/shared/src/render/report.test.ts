@@ -2,6 +2,9 @@ import { expect } from 'chai'
 import { diffFindings } from '../scan/diff.js'
 import type { Scan } from '../scan/model.js'
 import { fixtureScan, generatedScan } from './cases.testkit.js'
+import { summarizeScan } from '../scan/summary.js'
+import { renderHtml } from './html.js'
+import { viewReport } from './limits.js'
 import { BATCH_TITLE, batchTitle, buildReport, groupBySeverity } from './report.js'
 
 describe('buildReport', () => {
@@ -107,5 +110,32 @@ describe('batchTitle and groupBySeverity', () => {
       ['low', 2],
       ['negligible', 2],
     ])
+  })
+})
+
+describe('buildReport of a large scan: bounded rows, whole counts', () => {
+  // generatedScan spreads findings over the five levels in turn.
+  const whole = generatedScan(12_000)
+
+  const cases: { name: string; scan: Scan; kept: number; omitted: number }[] = [
+    { name: 'a whole scan of 12,000 findings', scan: whole, kept: 2_000, omitted: 10_000 },
+    { name: 'its stored summary (summarizeScan)', scan: summarizeScan(whole), kept: 2_000, omitted: 10_000 },
+    { name: 'a summary of a summary cut to 100', scan: summarizeScan(summarizeScan(whole), 100), kept: 100, omitted: 11_900 },
+  ]
+  for (const { name, scan, kept, omitted } of cases) {
+    it(`${name}: ${kept} rows, most severe first, and "and N more" counts every other finding`, () => {
+      const report = buildReport({ scan, diff: undefined })
+      expect(report.vulnerabilities).to.have.length(kept)
+      expect(report.vulnerabilities.every((row) => row.severity === 'critical')).to.equal(true)
+      expect(report.omitted?.vulnerabilities).to.equal(omitted)
+      const view = viewReport(report, 10)
+      expect(view.vulnerabilities.rows).to.have.length(10)
+      expect(view.vulnerabilities.omitted + view.vulnerabilities.rows.length).to.equal(12_000)
+    })
+  }
+
+  it('a summary renders the same message as the whole scan', () => {
+    const html = (scan: Scan) => renderHtml([buildReport({ scan, diff: undefined })]).html
+    expect(html(summarizeScan(whole))).to.equal(html(whole))
   })
 })

@@ -1,6 +1,7 @@
 import type { ScanDiff } from '../scan/diff.js'
-import { SEVERITIES, severityRank } from '../scan/model.js'
+import { SEVERITIES } from '../scan/model.js'
 import type { Finding, Scan, Severity, SeverityCounts, Workload } from '../scan/model.js'
+import { SUMMARY_ROWS, mostSevere } from '../scan/summary.js'
 import { isSafeUrl } from './escape.js'
 
 /** One vulnerability row of a report, with display-ready text. */
@@ -37,6 +38,9 @@ export interface ReportDiff {
   readonly fixed: readonly ReportFinding[]
   readonly addedCounts: SeverityCounts
   readonly fixedCounts: SeverityCounts
+  /** New and fixed findings left out of the lists above (a bounded summary): "and N more" counts them. */
+  readonly omittedAdded?: number
+  readonly omittedFixed?: number
 }
 
 /**
@@ -67,6 +71,11 @@ export interface Report {
   readonly link: string | undefined
   /** Part of an aggregated message: its title is the batch title even when it is alone. */
   readonly aggregated: boolean
+  /**
+   * Rows left out of the lists above before rendering (at most SUMMARY_ROWS are kept, most severe
+   * first): every "and N more" counts them, so kept + N is still the scan's total.
+   */
+  readonly omitted?: { readonly vulnerabilities: number; readonly malware: number; readonly sensitiveData: number }
 }
 
 /** What `buildReport` needs from a delivery item. */
@@ -94,6 +103,16 @@ export const BATCH_TITLE = 'Vulnerability scan report'
 export function buildReport(item: ReportSource, options: ReportOptions = {}): Report {
   const { scan, diff } = item
   const image = clean(scan.image)
+  // Bounded whatever the scan's size: only the rows a target could show are turned into rows.
+  const findings = mostSevere(scan.findings, SUMMARY_ROWS)
+  const malware = scan.malware.items.slice(0, SUMMARY_ROWS)
+  const sensitive = scan.sensitiveData.items.slice(0, SUMMARY_ROWS)
+  const before = scan.omitted ?? { findings: 0, malware: 0, sensitiveData: 0 }
+  const omitted = {
+    vulnerabilities: before.findings + scan.findings.length - findings.length,
+    malware: before.malware + scan.malware.items.length - malware.length,
+    sensitiveData: before.sensitiveData + scan.sensitiveData.items.length - sensitive.length,
+  }
   return {
     title: `${image} vulnerability scan report`,
     image,
@@ -111,9 +130,9 @@ export function buildReport(item: ReportSource, options: ReportOptions = {}): Re
       result: check.failed ? 'FAIL' : 'PASS',
     })),
     diff: diff === undefined ? undefined : toReportDiff(diff),
-    vulnerabilities: toReportFindings(scan.findings),
-    malware: scan.malware.items.map((item) => toItem(item, ['malware', 'name'])),
-    sensitiveData: scan.sensitiveData.items.map((item) => toItem(item, ['type', 'filename', 'name'])),
+    vulnerabilities: findings.map(toReportFinding),
+    malware: malware.map((item) => toItem(item, ['malware', 'name'])),
+    sensitiveData: sensitive.map((item) => toItem(item, ['type', 'filename', 'name'])),
     workloads: scan.workloads.map((w) => ({
       namespace: clean(w.namespace),
       kind: clean(w.kind),
@@ -122,6 +141,7 @@ export function buildReport(item: ReportSource, options: ReportOptions = {}): Re
     })),
     link: imageLink(options.aquaServer, scan.registry, scan.image),
     aggregated: options.aggregated ?? false,
+    ...(omitted.vulnerabilities + omitted.malware + omitted.sensitiveData > 0 ? { omitted } : {}),
   }
 }
 
@@ -166,17 +186,18 @@ function wellFormed(text: string): string {
 }
 
 function toReportDiff(diff: ScanDiff): ReportDiff {
+  const added = mostSevere(diff.added, SUMMARY_ROWS)
+  const fixed = mostSevere(diff.fixed, SUMMARY_ROWS)
+  const omittedAdded = (diff.omittedAdded ?? 0) + diff.added.length - added.length
+  const omittedFixed = (diff.omittedFixed ?? 0) + diff.fixed.length - fixed.length
   return {
-    added: toReportFindings(diff.added),
-    fixed: toReportFindings(diff.fixed),
+    added: added.map(toReportFinding),
+    fixed: fixed.map(toReportFinding),
     addedCounts: { ...diff.addedBySeverity },
     fixedCounts: { ...diff.fixedBySeverity },
+    ...(omittedAdded > 0 ? { omittedAdded } : {}),
+    ...(omittedFixed > 0 ? { omittedFixed } : {}),
   }
-}
-
-function toReportFindings(findings: readonly Finding[]): ReportFinding[] {
-  // Array.prototype.sort is stable: within a level the scan's own order stays.
-  return findings.map(toReportFinding).sort((a, b) => severityRank(a.severity) - severityRank(b.severity))
 }
 
 function toReportFinding(finding: Finding): ReportFinding {

@@ -119,14 +119,14 @@ function eventOf(report: Report, shed: Shedding): SplunkScanEvent {
           diff: {
             newCounts: diff.addedCounts,
             fixedCounts: diff.fixedCounts,
-            ...list('newFindings', diff.added, shed.findings),
-            ...list('fixedFindings', diff.fixed, shed.findings),
+            ...list('newFindings', diff.added, shed.findings, diff.omittedAdded),
+            ...list('fixedFindings', diff.fixed, shed.findings, diff.omittedFixed),
           },
         }),
     assuranceControls: report.controls,
-    ...list('vulnerabilities', report.vulnerabilities, shed.findings),
-    ...list('malware', report.malware, shed.malware ? Infinity : 0),
-    ...list('sensitiveData', report.sensitiveData, shed.sensitiveData ? Infinity : 0),
+    ...list('vulnerabilities', report.vulnerabilities, shed.findings, report.omitted?.vulnerabilities),
+    ...list('malware', report.malware, shed.malware ? Infinity : 0, report.omitted?.malware),
+    ...list('sensitiveData', report.sensitiveData, shed.sensitiveData ? Infinity : 0, report.omitted?.sensitiveData),
     workloads: report.workloads,
     ...(report.link !== undefined ? { link: report.link } : {}),
   }
@@ -157,10 +157,12 @@ function header(report: Report, textCap: number): Omit<SplunkScanEvent, 'diff'> 
   }
 }
 
-// `{ name: rows }` when everything fits, plus `{ nameOmitted: n }` when rows were dropped.
-function list<K extends string, T>(name: K, rows: readonly T[], cap: number): Record<string, readonly T[] | number> {
-  if (rows.length <= cap) return { [name]: rows }
-  return { [name]: rows.slice(0, cap), [`${name}Omitted`]: rows.length - cap }
+// `{ name: rows }` when everything fits, plus `{ nameOmitted: n }` when rows were dropped (here, or
+// `beyond`: by the bounded report before).
+function list<K extends string, T>(name: K, rows: readonly T[], cap: number, beyond = 0): Record<string, readonly T[] | number> {
+  const kept = rows.length <= cap ? rows : rows.slice(0, cap)
+  const omitted = rows.length - kept.length + beyond
+  return omitted > 0 ? { [name]: kept, [`${name}Omitted`]: omitted } : { [name]: kept }
 }
 
 function keepIf(body: SplunkEventBody, fits: (body: SplunkEventBody) => boolean): SplunkEventBody | undefined {

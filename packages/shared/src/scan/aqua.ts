@@ -55,7 +55,9 @@ export const aquaScanSchema = z.looseObject({
     })
     .nullish(),
   scan_options: z.looseObject({ scan_malware: z.boolean().nullish(), scan_sensitive_data: z.boolean().nullish() }).nullish(),
-  resources: z.array(resourceSchema).max(MAX_LIST_ITEMS).nullish(),
+  // Each resource is checked by resourceSchema on its own in toFindings, so a scan of 85,000
+  // findings is never copied whole by the schema (see parseAquaScan).
+  resources: z.array(z.unknown()).max(MAX_LIST_ITEMS).nullish(),
   application_scope_owners: z.array(name).max(MAX_LIST_ITEMS).nullish(),
   malware: z.array(record).max(MAX_LIST_ITEMS).nullish(),
   sensitive_data: z.array(record).max(MAX_LIST_ITEMS).nullish(),
@@ -71,16 +73,16 @@ export function looksLikeAquaScan(body: unknown): boolean {
 /** Parses an Aqua image-scan webhook body into the scan model, or rejects it naming the field. */
 export function parseAquaScan(body: unknown): Scan {
   const result = aquaScanSchema.safeParse(body)
-  if (!result.success) {
-    const issue = result.error.issues[0]!
-    throw rejectionFor(issue, formatPath(issue.path), 'not an Aqua scan', 'an image scan needs `image` and `registry`')
-  }
+  if (!result.success) throw rejection(result.error.issues[0]!, [])
   return toScan(result.data)
 }
 
+function rejection(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]) {
+  return rejectionFor(issue, formatPath([...prefix, ...issue.path]), 'not an Aqua scan', 'an image scan needs `image` and `registry`')
+}
+
 function toScan(aqua: AquaScan): Scan {
-  const findings = toFindings(aqua)
-  const rated = (aqua.resources ?? []).flatMap((entry) => (entry.vulnerabilities ?? []).map((v) => ratedSeverity(severityWord(v)) !== undefined))
+  const { findings, rated } = toFindings(aqua.resources ?? [])
   const summary = aqua.vulnerability_summary
   const malwareItems = aqua.malware ?? []
   const sensitiveItems = aqua.sensitive_data ?? []
@@ -130,9 +132,16 @@ function summaryCounts(summary: NonNullable<AquaScan['vulnerability_summary']>):
   }
 }
 
-function toFindings(aqua: AquaScan): Finding[] {
+// One resource at a time through the schema: its checked copy is garbage as soon as its findings
+// are made, so the peak is the JSON tree plus the findings, not the tree plus a checked copy.
+// `rated[i]` says whether finding i has a severity of its own (counted only then, as Postee does).
+function toFindings(resources: readonly unknown[]): { findings: Finding[]; rated: boolean[] } {
   const findings: Finding[] = []
-  for (const entry of aqua.resources ?? []) {
+  const rated: boolean[] = []
+  for (const [index, item] of resources.entries()) {
+    const checked = resourceSchema.safeParse(item)
+    if (!checked.success) throw rejection(checked.error.issues[0]!, ['resources', index])
+    const entry = checked.data
     const resource = entry.resource
     // File resources carry a path and no name.
     const name = resource?.name || resource?.path || ''
@@ -146,9 +155,10 @@ function toFindings(aqua: AquaScan): Finding[] {
         fixVersion: vulnerability.fix_version ?? '',
         ...(link ? { link } : {}),
       })
+      rated.push(ratedSeverity(severityWord(vulnerability)) !== undefined)
     }
   }
-  return findings
+  return { findings, rated }
 }
 
 function severityWord(vulnerability: z.infer<typeof vulnerabilitySchema>): string | null | undefined {

@@ -6,14 +6,35 @@ export function findingKey(finding: Finding): string {
   return `${finding.resource}\u0000${finding.resourceVersion}\u0000${finding.vulnerability}`
 }
 
+// A scan's finding set is needed up to three times per ingest (fingerprint, diff, stored set):
+// computed once per findings array. For 85,000 findings that is one map of keys and one sort
+// instead of three; the cached array only holds references to findings the scan holds anyway.
+const sets = new WeakMap<readonly Finding[], readonly Finding[]>()
+
 /** The finding set of a scan: one finding per key, the first seen winning, sorted by key. */
-export function findingSet(findings: readonly Finding[]): Finding[] {
+export function findingSet(findings: readonly Finding[]): readonly Finding[] {
+  const known = sets.get(findings)
+  if (known) return known
+  if (isFindingSet(findings)) {
+    // A stored set (packFindings) comes back sorted and unique: no map of 85,000 keys to rebuild.
+    sets.set(findings, findings)
+    return findings
+  }
   const byKey = new Map<string, Finding>()
   for (const finding of findings) {
     const key = findingKey(finding)
     if (!byKey.has(key)) byKey.set(key, finding)
   }
-  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, finding]) => finding)
+  const set = [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, finding]) => finding)
+  sets.set(findings, set)
+  return set
+}
+
+// True when the keys strictly increase: already a finding set. Keys are made two at a time, so
+// the check allocates nothing that outlives one comparison.
+function isFindingSet(findings: readonly Finding[]): boolean {
+  for (let i = 1; i < findings.length; i++) if (!(findingKey(findings[i - 1]!) < findingKey(findings[i]!))) return false
+  return true
 }
 
 /**
@@ -35,14 +56,38 @@ export interface ScanDiff {
   readonly fixed: readonly Finding[]
   readonly addedBySeverity: SeverityCounts
   readonly fixedBySeverity: SeverityCounts
+  /** New findings a bounded summary left out of `added` (counted in addedBySeverity). */
+  readonly omittedAdded?: number
+  /** Fixed findings a bounded summary left out of `fixed` (counted in fixedBySeverity). */
+  readonly omittedFixed?: number
 }
 
-/** Diffs two finding lists as sets keyed by `findingKey`. */
+/**
+ * Diffs two finding lists as sets keyed by `findingKey`: a merge of the two sets, both sorted by
+ * key, so no set of every key is built (two scans of 85,000 findings would need two).
+ */
 export function diffFindings(base: readonly Finding[], current: readonly Finding[]): ScanDiff {
-  const baseKeys = new Set(base.map(findingKey))
-  const currentKeys = new Set(current.map(findingKey))
-  const added = bySeverity(findingSet(current).filter((finding) => !baseKeys.has(findingKey(finding))))
-  const fixed = bySeverity(findingSet(base).filter((finding) => !currentKeys.has(findingKey(finding))))
+  const before = findingSet(base)
+  const after = findingSet(current)
+  const added: Finding[] = []
+  const fixed: Finding[] = []
+  let i = 0
+  let j = 0
+  while (i < before.length || j < after.length) {
+    if (i >= before.length) added.push(after[j++]!)
+    else if (j >= after.length) fixed.push(before[i++]!)
+    else {
+      const a = findingKey(before[i]!)
+      const b = findingKey(after[j]!)
+      if (a === b) {
+        i++
+        j++
+      } else if (a < b) fixed.push(before[i++]!)
+      else added.push(after[j++]!)
+    }
+  }
+  bySeverity(added)
+  bySeverity(fixed)
   return { added, fixed, addedBySeverity: countBySeverity(added), fixedBySeverity: countBySeverity(fixed) }
 }
 

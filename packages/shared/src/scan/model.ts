@@ -78,6 +78,8 @@ export interface Scan {
   /** Aqua application scope owners: the addresses `<%application_scope_owner%>` expands to. */
   readonly owners: readonly string[]
   readonly workloads: readonly Workload[]
+  /** Rows a bounded summary (summarizeScan) left out of its lists; undefined for a whole scan. */
+  readonly omitted?: { readonly findings: number; readonly malware: number; readonly sensitiveData: number }
 }
 
 /** A scan and the exact body it arrived as, which webhook outputs forward unchanged. */

@@ -80,7 +80,7 @@ export function nestsDeeperThan(body: Uint8Array, limit: number): boolean {
 export function parseScanBody(body: Uint8Array, source?: string): { scan: Scan; rawBody: string } {
   let text: string
   try {
-    text = utf8.decode(body)
+    text = decode(body)
   } catch {
     throw new ScanRejection('the body is not valid UTF-8: send the scan as UTF-8 encoded JSON')
   }
@@ -101,6 +101,9 @@ export function parseScanBody(body: Uint8Array, source?: string): { scan: Scan; 
   }
   const overLimit = limitRejection(json)
   if (overLimit) throw overLimit
+  // The text of a 20 MB body is 20 MB (40 MB beyond Latin-1) of heap: let it go before the model
+  // is built. `rawBody` decodes the bytes again when (rarely) asked.
+  text = ''
   const parser = source === undefined ? PARSERS.find((p) => p.recognises(json)) : PARSERS.find((p) => p.source === source)
   if (!parser) {
     throw new ScanRejection(
@@ -109,5 +112,15 @@ export function parseScanBody(body: Uint8Array, source?: string): { scan: Scan; 
         : `unknown source "${source}"; accepted sources: ${ACCEPTED_SOURCES.join(', ')}`,
     )
   }
-  return { scan: parser.parse(json), rawBody: text }
+  const scan = parser.parse(json)
+  return {
+    scan,
+    get rawBody() {
+      return decode(body)
+    },
+  }
+}
+
+function decode(body: Uint8Array): string {
+  return utf8.decode(body)
 }

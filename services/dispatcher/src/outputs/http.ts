@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import type { Readable } from 'node:stream'
 import { got, type Response } from 'got'
 import { classifyHttpStatus, classifyNetworkError, redactSecrets, type DeliveryContext, type Secret } from '@postee/shared'
 
@@ -13,7 +14,8 @@ export interface OutputRequest {
   readonly method: 'GET' | 'POST' | 'PUT'
   readonly url: string
   readonly headers?: Record<string, string>
-  readonly body?: string
+  /** Text, or a stream (sent chunked: a large webhook body is never held whole). */
+  readonly body?: string | Readable
   readonly tlsVerify: boolean
   /** Values to strip from any error text (credentials, the webhook URL). */
   readonly secrets: readonly (Secret | undefined)[]

@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type Router } from 'express'
 import { ScanRejection, parseScanBody, type Secret } from '@postee/shared'
 import { isPostgresConnectionError } from '@postee/store'
+import { admitBody, type BodyBudget } from './admission.js'
 import { signatureProblem } from './auth.js'
 import { refuse } from './connection-guard.js'
 import { createScanIngestor, type IngestDependencies } from '../ingest-scan.js'
@@ -11,14 +12,18 @@ export function scanRoutes(
   auth: express.RequestHandler,
   maxBodyBytes: () => number,
   hmacSecrets: () => readonly Secret[],
+  budget: BodyBudget,
 ): Router {
   const router = express.Router()
   const ingestScan = createScanIngestor(deps)
   // body-parser inflates gzip/deflate/br and applies the limit to the inflated size. The parser is
   // built once per limit (a config reload may change it), not per request.
   let parser = { limit: -1, middleware: ((_req, _res, next) => next()) as express.RequestHandler }
+  // A body is never read beyond the memory budget either: one larger than the budget could not be
+  // parsed under the heap limit, so it gets 413 before it costs anything.
+  const bodyLimit = () => Math.min(maxBodyBytes(), budget.budgetBytes)
   const body: express.RequestHandler = (req, res, next) => {
-    const limit = maxBodyBytes()
+    const limit = bodyLimit()
     if (parser.limit !== limit) parser = { limit, middleware: express.raw({ type: () => true, limit, inflate: true }) }
     return parser.middleware(req, res, next)
   }
@@ -33,9 +38,11 @@ export function scanRoutes(
         return
       }
     }
-    let parsed
+    // Only the model is kept: the parsed text and JSON tree of a large body become garbage at once,
+    // and the body is stored from the received bytes (outside the JS heap), not from a copy.
+    let scan
     try {
-      parsed = parseScanBody(bytes, source)
+      scan = parseScanBody(bytes, source).scan
     } catch (error) {
       if (!(error instanceof ScanRejection)) throw error
       deps.metrics.scansRejected.inc({ reason: error.status === 413 ? 'too-large' : 'invalid' })
@@ -43,7 +50,7 @@ export function scanRoutes(
       return
     }
     try {
-      const result = await ingestScan(parsed.scan, parsed.rawBody)
+      const result = await ingestScan(scan, bytes)
       res.status(202).json(result)
     } catch (error) {
       deps.metrics.scansRejected.inc({ reason: 'unavailable' })
@@ -52,19 +59,25 @@ export function scanRoutes(
       res.status(503).set('Retry-After', '5').json({ error: 'the scan could not be stored (database unavailable); nothing was kept, retry later' })
     }
   }
-  router.post(['/', '/scan'], auth, body, handler)
-  router.use(bodyErrors(deps, maxBodyBytes))
+  const { admit, settle } = admitBody(budget, bodyLimit, () => deps.metrics.scansRejected.inc({ reason: 'busy' }))
+  router.post(['/', '/scan'], auth, admit, body, settle, handler)
+  router.use(bodyErrors(deps, maxBodyBytes, budget))
   return router
 }
 
-function bodyErrors(deps: IngestDependencies, maxBodyBytes: () => number): ErrorRequestHandler {
+function bodyErrors(deps: IngestDependencies, maxBodyBytes: () => number, budget: BodyBudget): ErrorRequestHandler {
   return (error: { type?: string; status?: number; message?: string }, req, res, next) => {
     if (res.headersSent) return void res.destroy()
     // The rest of a refused body is not read: the connection closes after the answer.
     if (!req.complete) res.set('Connection', 'close')
     if (error.type === 'entity.too.large') {
       deps.metrics.scansRejected.inc({ reason: 'too-large' })
-      res.status(413).json({ error: `the body is larger than the limit of ${maxBodyBytes()} bytes (after decompression); raise Max-Body-Size in the common item of cfg.yaml to accept it` })
+      const byBudget = budget.budgetBytes < maxBodyBytes()
+      res.status(413).json({
+        error: byBudget
+          ? `the body is larger than ${budget.budgetBytes} bytes (after decompression), the memory budget of this ingest (POSTEE_INGEST_BODY_BUDGET_MB, below Max-Body-Size); raise it together with the heap limit (NODE_OPTIONS=--max-old-space-size) to accept it`
+          : `the body is larger than the limit of ${maxBodyBytes()} bytes (after decompression); raise Max-Body-Size in the common item of cfg.yaml to accept it`,
+      })
       return
     }
     if (error.type === 'encoding.unsupported') {

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import type { DeliveryBatch, Output, WebhookIntegration } from '@postee/shared'
 import { callTarget } from '../http.js'
 import { bytesPart } from '../preview-parts.js'
@@ -16,7 +17,7 @@ export function createWebhookOutput(integration: WebhookIntegration): Output {
         method: 'POST',
         url: integration.url.reveal(),
         headers: { 'content-type': 'application/json', 'x-postee-delivery': batch.key },
-        body: webhookBody(batch),
+        body: streamedBody(batch) ?? webhookBody(batch),
         tlsVerify: integration.tlsVerify,
         secrets: [integration.url],
       })
@@ -28,6 +29,24 @@ export function createWebhookOutput(integration: WebhookIntegration): Output {
       return { format: batch.aggregated ? 'JSON array of the original payloads' : 'the original payload (JSON)', parts: [bytesPart('body', body, undefined)], body }
     },
   }
+}
+
+/**
+ * The same bytes as webhookBody, streamed from the stored (compressed) bodies as they are sent:
+ * a 20 MB scan is never held as text. Undefined when an item has no stream (a preview, a test).
+ */
+function streamedBody(batch: DeliveryBatch): Readable | undefined {
+  if (!batch.items.every((item) => item.openBody)) return undefined
+  const comma = Buffer.from(',')
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    if (batch.aggregated) yield Buffer.from('[')
+    for (const [i, item] of batch.items.entries()) {
+      if (i > 0) yield comma
+      yield* item.openBody!()
+    }
+    if (batch.aggregated) yield Buffer.from(']')
+  }
+  return Readable.from(chunks())
 }
 
 function webhookBody(batch: DeliveryBatch): string {
