@@ -31,7 +31,9 @@ describe('redactSecrets: every derived form (property)', () => {
         expect(redacted.endsWith('<secret>…'), redacted).to.equal(true)
         expect(leakedRuns(redacted, secret)).to.deep.equal([])
       }),
-      { numRuns: 300 },
+      // Found by this property: "0aaaaaaa" matched the URL-encoded form ("%20aaaaaaa") first and
+      // hid the run "aaaaaaaé" of the secret itself.
+      { numRuns: 300, examples: [['a aaaaaaaé', 8, 0, '0']] },
     )
   })
 

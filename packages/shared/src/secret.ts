@@ -97,13 +97,12 @@ class SecretMatcher {
       for (let at = folded.indexOf(form); at >= 0; at = folded.indexOf(form, at + 1)) spans.push([at, at + form.length])
     }
     if (this.#windows.size === 0) return
-    let i = 0
-    while (i + MIN_FRAGMENT <= folded.length) {
+    // Every start is tried, not only those after the last match: a run that matched one form (the
+    // "0aaaaaaa" of "%20aaaaaaa") may hide the start of a longer run of another ("aaaaaaaé").
+    // Overlapping spans are merged by redactSecrets.
+    for (let i = 0; i + MIN_FRAGMENT <= folded.length; i++) {
       const starts = this.#windows.get(folded.slice(i, i + MIN_FRAGMENT))
-      if (!starts) {
-        i++
-        continue
-      }
+      if (!starts) continue
       let longest = MIN_FRAGMENT
       for (const [f, offset] of starts) {
         const form = this.#partial[f]!
@@ -112,7 +111,6 @@ class SecretMatcher {
         longest = Math.max(longest, length)
       }
       spans.push([i, i + longest])
-      i += longest
     }
   }
 }

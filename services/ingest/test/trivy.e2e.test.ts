@@ -101,7 +101,7 @@ describe('Trivy and Trivy Operator inputs end to end (processes, Postgres, Redis
     // counts below are final.
     await waitFor(
       async () => {
-        const { deliveries: rows } = (await (await fetch(`${url}/api/deliveries?limit=1000`)).json()) as { deliveries: any[] }
+        const { deliveries: rows } = (await (await adminFetch(`${url}/api/deliveries?limit=1000`)).json()) as { deliveries: any[] }
         const mine = rows.filter((d) => ids.has(d.id))
         return mine.length === ids.size && mine.every((d) => d.status === 'sent')
       },

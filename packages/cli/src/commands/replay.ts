@@ -54,7 +54,7 @@ export async function replayCommand(args: readonly string[], io: CommandIo): Pro
     if (waiting === 0) io.out(`replayed ${plural(replayed, 'delivery', 'deliveries')}`)
     else {
       io.out(
-        `replayed ${plural(replayed, 'delivery', 'deliveries')}: moved back to pending; ${waiting} not queued yet because Redis did not answer at ${redisHost} (REDIS_URL); ` +
+        `replayed ${plural(replayed, 'delivery', 'deliveries')}: ${plural(replayed, 'delivery', 'deliveries')} moved back to pending, ${waiting} not queued yet because Redis did not answer at ${redisHost} (REDIS_URL); ` +
           'the relay of a running ingest or dispatcher will queue them when Redis returns',
       )
     }
