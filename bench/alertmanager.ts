@@ -15,7 +15,8 @@ const BINARY = '/usr/bin/prometheus-alertmanager'
 export function ensureAlertmanager(): string {
   if (existsSync(BINARY)) return BINARY
   process.stderr.write('bench: installing Debian prometheus-alertmanager …\n')
-  const apt = (args: string[]) => execFileSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+  const apt = (args: string[]) =>
+    execFileSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
   apt(['update', '-qq'])
   apt(['install', '-y', '-qq', '--no-install-recommends', 'prometheus-alertmanager'])
   if (!existsSync(BINARY)) throw new Error(`apt-get installed prometheus-alertmanager but ${BINARY} is missing`)
@@ -58,14 +59,26 @@ export async function startAlertmanager(sinkUrl: string, port: number): Promise<
   writeFileSync(join(dir, 'alertmanager.yml'), config(sinkUrl))
   const child = spawn(
     binary,
-    [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+    [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${dir}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   )
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 30_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`alertmanager exited with ${child.exitCode} before it was ready`)
-    if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) break
+    if (
+      await fetch(`${url}/-/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break
     if (Date.now() > deadline) throw new Error(`alertmanager at ${url} was not ready within 30 s`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }

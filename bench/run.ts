@@ -51,19 +51,95 @@ interface Scenario {
 const small = 'aqua-input.json'
 const large = 'extracted/v1-scanservice_test.AshexPokemongoSource.json'
 const SCENARIOS: Scenario[] = [
-  { name: 'ingest', what: 'N new 10 KB scans, ingest only', fixture: small, count: N, outputs: 1, dispatcher: false, distinct: true, history: false },
-  { name: 'e2e', what: 'N new 10 KB scans, one webhook output', fixture: small, count: N, outputs: 1, dispatcher: true, distinct: true, history: false },
-  { name: 'alertmanager', what: 'N distinct alerts to Alertmanager 0.25, one webhook notification each', fixture: small, count: N, outputs: 1, dispatcher: true, distinct: true, history: false, alertmanager: true },
-  { name: 'fan-out', what: 'N/2 new scans, 5 webhook outputs each', fixture: small, count: Math.round(N / 2), outputs: 5, dispatcher: true, distinct: true, history: false },
-  { name: 'large', what: 'new 340 KB scans, one webhook output', fixture: large, count: N_LARGE, outputs: 1, dispatcher: true, distinct: true, history: false },
-  { name: 'unchanged', what: 'one 10 KB scan repeated, ingest only', fixture: small, count: N, outputs: 1, dispatcher: false, distinct: false, history: false },
-  { name: 'history-ingest', what: 'as ingest, 1,000,000 stored scans', fixture: small, count: N, outputs: 1, dispatcher: false, distinct: true, history: true },
-  { name: 'history-e2e', what: 'as e2e, 1,000,000 stored scans', fixture: small, count: N, outputs: 1, dispatcher: true, distinct: true, history: true },
+  {
+    name: 'ingest',
+    what: 'N new 10 KB scans, ingest only',
+    fixture: small,
+    count: N,
+    outputs: 1,
+    dispatcher: false,
+    distinct: true,
+    history: false,
+  },
+  {
+    name: 'e2e',
+    what: 'N new 10 KB scans, one webhook output',
+    fixture: small,
+    count: N,
+    outputs: 1,
+    dispatcher: true,
+    distinct: true,
+    history: false,
+  },
+  {
+    name: 'alertmanager',
+    what: 'N distinct alerts to Alertmanager 0.25, one webhook notification each',
+    fixture: small,
+    count: N,
+    outputs: 1,
+    dispatcher: true,
+    distinct: true,
+    history: false,
+    alertmanager: true,
+  },
+  {
+    name: 'fan-out',
+    what: 'N/2 new scans, 5 webhook outputs each',
+    fixture: small,
+    count: Math.round(N / 2),
+    outputs: 5,
+    dispatcher: true,
+    distinct: true,
+    history: false,
+  },
+  {
+    name: 'large',
+    what: 'new 340 KB scans, one webhook output',
+    fixture: large,
+    count: N_LARGE,
+    outputs: 1,
+    dispatcher: true,
+    distinct: true,
+    history: false,
+  },
+  {
+    name: 'unchanged',
+    what: 'one 10 KB scan repeated, ingest only',
+    fixture: small,
+    count: N,
+    outputs: 1,
+    dispatcher: false,
+    distinct: false,
+    history: false,
+  },
+  {
+    name: 'history-ingest',
+    what: 'as ingest, 1,000,000 stored scans',
+    fixture: small,
+    count: N,
+    outputs: 1,
+    dispatcher: false,
+    distinct: true,
+    history: true,
+  },
+  {
+    name: 'history-e2e',
+    what: 'as e2e, 1,000,000 stored scans',
+    fixture: small,
+    count: N,
+    outputs: 1,
+    dispatcher: true,
+    distinct: true,
+    history: true,
+  },
 ]
 
 function config(sinkUrl: string, outputs: number): string {
   const extra = process.env.BENCH_OUTPUT_KEYS ? `  ${process.env.BENCH_OUTPUT_KEYS}\n` : ''
-  return Array.from({ length: outputs }, (_, i) => `- name: sink-${i + 1}\n  type: webhook\n  enable: true\n  url: ${sinkUrl}/sink-${i + 1}\n${extra}`).join('')
+  return Array.from(
+    { length: outputs },
+    (_, i) => `- name: sink-${i + 1}\n  type: webhook\n  enable: true\n  url: ${sinkUrl}/sink-${i + 1}\n${extra}`,
+  ).join('')
 }
 
 function bodies(scenario: Scenario, runId: string): Buffer[] {
@@ -118,18 +194,30 @@ async function runAlertmanager(scenario: Scenario, sink: Sink): Promise<Row> {
   const am = await startAlertmanager(sink.url, PORTS.alertmanager)
   try {
     const url = `${am.url}/api/v2/alerts`
-    await closedLoop(url, Array.from({ length: 200 }, (_, i) => alertBody(`warm-${runId}-${i}`)), CONCURRENCY)
+    await closedLoop(
+      url,
+      Array.from({ length: 200 }, (_, i) => alertBody(`warm-${runId}-${i}`)),
+      CONCURRENCY,
+    )
     await new Promise((resolve) => setTimeout(resolve, 1_000))
     sink.reset()
     const ids = Array.from({ length: scenario.count }, (_, i) => `${runId}-${i}`)
-    const cpuBefore = { am: processCpuMs(am.child.pid!), harness: processCpuMs(process.pid) + processCpuMs(sink.pid), machine: machineBusyMs() }
+    const cpuBefore = {
+      am: processCpuMs(am.child.pid!),
+      harness: processCpuMs(process.pid) + processCpuMs(sink.pid),
+      machine: machineBusyMs(),
+    }
     const started = nowMs()
     const answers = await closedLoop(url, ids.map(alertBody), CONCURRENCY)
     const acked = nowMs()
     const sentAt = new Map(ids.flatMap((id, i) => (answers[i]!.status === 200 ? [[id, answers[i]!.sentAt] as const] : [])))
     const arrivals = await awaitArrivals(sink, sentAt.keys())
     const ours = [...sentAt].filter(([id]) => arrivals.has(id)).map(([id, sent]) => [sent, arrivals.get(id)!] as const)
-    const spent = { am: processCpuMs(am.child.pid!) - cpuBefore.am, harness: processCpuMs(process.pid) + processCpuMs(sink.pid) - cpuBefore.harness, machine: machineBusyMs() - cpuBefore.machine }
+    const spent = {
+      am: processCpuMs(am.child.pid!) - cpuBefore.am,
+      harness: processCpuMs(process.pid) + processCpuMs(sink.pid) - cpuBefore.harness,
+      machine: machineBusyMs() - cpuBefore.machine,
+    }
     const perScan = (ms: number) => ms / answers.length
     return {
       scenario,
@@ -142,7 +230,12 @@ async function runAlertmanager(scenario: Scenario, sink: Sink): Promise<Row> {
       ingestRss: peakRssMb(am.child.pid!),
       dispatcherRss: Number.NaN,
       errors: answers.filter((a) => a.status !== 200).length,
-      cpu: { ingest: perScan(spent.am), dispatcher: 0, harness: perScan(spent.harness), rest: perScan(spent.machine - spent.am - spent.harness) },
+      cpu: {
+        ingest: perScan(spent.am),
+        dispatcher: 0,
+        harness: perScan(spent.harness),
+        rest: perScan(spent.machine - spent.am - spent.harness),
+      },
     }
   } finally {
     await am.stop()
@@ -155,21 +248,33 @@ async function run(scenario: Scenario, sink: Sink): Promise<Row> {
   const database = await createMigratedDatabase(ADMIN_URL, `postee_bench_${scenario.name.replace(/-/g, '_')}`)
   const prefix = `bench_${process.pid}_${runId}`
   if (scenario.history) await seedHistory(database.url)
-  const services = await startServices({ config: config(sink.url, scenario.outputs), databaseUrl: database.url, redisUrl: REDIS_URL, prefix, dispatcher: scenario.dispatcher })
+  const services = await startServices({
+    config: config(sink.url, scenario.outputs),
+    databaseUrl: database.url,
+    redisUrl: REDIS_URL,
+    prefix,
+    dispatcher: scenario.dispatcher,
+  })
   try {
     const load = bodies(scenario, runId)
     // Warm up the processes' JIT and connection pools on other images first.
     await closedLoop(`http://127.0.0.1:${PORTS.ingest}/scan`, bodies({ ...scenario, count: 200 }, `warm${runId}`), CONCURRENCY)
     await new Promise((resolve) => setTimeout(resolve, 1_000))
     sink.reset()
-    const cpuBefore = { ingest: services.ingest.cpuMs(), dispatcher: services.dispatcher?.cpuMs() ?? 0, harness: processCpuMs(process.pid) + processCpuMs(sink.pid), machine: machineBusyMs() }
+    const cpuBefore = {
+      ingest: services.ingest.cpuMs(),
+      dispatcher: services.dispatcher?.cpuMs() ?? 0,
+      harness: processCpuMs(process.pid) + processCpuMs(sink.pid),
+      machine: machineBusyMs(),
+    }
     const started = nowMs()
     const answers = await closedLoop(`http://127.0.0.1:${PORTS.ingest}/scan`, load, CONCURRENCY)
     const acked = nowMs()
     const sentAt = new Map<string, number>()
     for (const answer of answers) {
       if (answer.status !== 202) continue
-      for (const delivery of (JSON.parse(answer.body) as { deliveries: { id: string }[] }).deliveries) sentAt.set(delivery.id, answer.sentAt)
+      for (const delivery of (JSON.parse(answer.body) as { deliveries: { id: string }[] }).deliveries)
+        sentAt.set(delivery.id, answer.sentAt)
     }
     const arrivals = scenario.dispatcher ? await awaitArrivals(sink, sentAt.keys()) : new Map<string, number>()
     const ours = [...sentAt].filter(([id]) => arrivals.has(id)).map(([id, sent]) => [sent, arrivals.get(id)!] as const)
@@ -232,7 +337,8 @@ function ratioTable(rows: readonly Row[]): string | undefined {
   const am = rows.find((r) => r.scenario.alertmanager)
   if (!ours || !am) return undefined
   const ratio = (a: number, b: number) => fmt(a / b, 2)
-  const line = (what: string, a: number, b: number, target: string) => `| ${what} | ${fmt(a, 1)} | ${fmt(b, 1)} | ${ratio(a, b)} | ${target} |`
+  const line = (what: string, a: number, b: number, target: string) =>
+    `| ${what} | ${fmt(a, 1)} | ${fmt(b, 1)} | ${ratio(a, b)} | ${target} |`
   return [
     '| e2e vs Alertmanager (same run) | ours | Alertmanager | ratio ours ÷ Alertmanager | target |',
     '|---|---|---|---|---|',

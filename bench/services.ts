@@ -47,7 +47,10 @@ const PROFILE = process.env.POSTEE_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-di
 const HEAP = ['--max-old-space-size=160']
 
 function start(entry: string, env: Record<string, string>): Service {
-  const child = spawn(process.execPath, [...PROFILE, ...HEAP, join(ROOT, entry)], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+  const child = spawn(process.execPath, [...PROFILE, ...HEAP, join(ROOT, entry)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
   return {
     child,
     cpuMs: () => processCpuMs(child.pid!),
@@ -66,7 +69,10 @@ function start(entry: string, env: Record<string, string>): Service {
 async function waitReady(url: string, service: Service): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (service.child.exitCode !== null) throw new Error(`${url}: the process exited with ${service.child.exitCode}`)
-    const ok = await fetch(url).then((r) => r.ok, () => false)
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (ok) return
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
@@ -77,7 +83,13 @@ async function waitReady(url: string, service: Service): Promise<void> {
 export const PORTS = { ingest: 18_182, dispatcher: 18_191, alertmanager: 18_193 }
 
 /** The HTTP sink, in a process of its own so it does not share the load generator's event loop. */
-export async function startSink(): Promise<{ url: string; pid: number; arrivals: () => Promise<Map<string, number>>; reset: () => void; stop: () => void }> {
+export async function startSink(): Promise<{
+  url: string
+  pid: number
+  arrivals: () => Promise<Map<string, number>>
+  reset: () => void
+  stop: () => void
+}> {
   const child = fork(join(ROOT, 'bench/sink.mjs'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)))
   return {
@@ -94,7 +106,13 @@ export async function startSink(): Promise<{ url: string; pid: number; arrivals:
 }
 
 /** Ingest (and, when asked, one dispatcher) on a database and Redis prefix of their own. */
-export async function startServices(options: { config: string; databaseUrl: string; redisUrl: string; prefix: string; dispatcher: boolean }): Promise<{ ingest: Service; dispatcher: Service | undefined; stop: () => Promise<void> }> {
+export async function startServices(options: {
+  config: string
+  databaseUrl: string
+  redisUrl: string
+  prefix: string
+  dispatcher: boolean
+}): Promise<{ ingest: Service; dispatcher: Service | undefined; stop: () => Promise<void> }> {
   const configPath = join(mkdtempSync(join(tmpdir(), 'postee-bench-')), 'cfg.yaml')
   writeFileSync(configPath, options.config)
   const env = {

@@ -146,7 +146,10 @@ export interface ChaosReport {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function config(sinkUrl: string): string {
-  return OUTPUTS.map((name) => `- name: ${name}\n  type: webhook\n  enable: true\n  url: ${sinkUrl}/${name}\n  timeout: 5s\n  retries: 30\n  backoff: 200ms\n  backoff-max: 2s\n`).join('')
+  return OUTPUTS.map(
+    (name) =>
+      `- name: ${name}\n  type: webhook\n  enable: true\n  url: ${sinkUrl}/${name}\n  timeout: 5s\n  retries: 30\n  backoff: 200ms\n  backoff-max: 2s\n`,
+  ).join('')
 }
 
 /** A small Aqua scan of its own image (so every scan is new and planned to every output). */
@@ -177,7 +180,8 @@ export type Progress = (line: string) => void
 
 /** Runs one profile end to end and counts; cleans up after itself whatever happens. */
 export async function runChaos(profile: ChaosProfile, progress: Progress = () => undefined): Promise<ChaosReport> {
-  if (profile.concurrency > 32) throw new Error(`concurrency ${profile.concurrency} is above the 32 requests in flight a sender keeps; lower it`)
+  if (profile.concurrency > 32)
+    throw new Error(`concurrency ${profile.concurrency} is above the 32 requests in flight a sender keeps; lower it`)
   const t0 = Date.now()
   const clock = () => Date.now() - t0
   const say = (line: string) => progress(`[chaos ${(clock() / 1000).toFixed(1).padStart(6)} s] ${line}`)
@@ -224,17 +228,43 @@ export async function runChaos(profile: ChaosProfile, progress: Progress = () =>
     const slotOptions = { nodeArgs: ['--max-old-space-size=160'], restartDelayMs: profile.restartDelayMs, maxRestarts: 200, onExit }
     for (const name of INGESTS) {
       const port = await freePort()
-      slots.set(name, new Slot({ ...slotOptions, name, entry: INGEST_ENTRY, env: { ...env, AQUAALERT_URL: `127.0.0.1:${port}` }, url: `http://127.0.0.1:${port}` }, clock))
+      slots.set(
+        name,
+        new Slot(
+          {
+            ...slotOptions,
+            name,
+            entry: INGEST_ENTRY,
+            env: { ...env, AQUAALERT_URL: `127.0.0.1:${port}` },
+            url: `http://127.0.0.1:${port}`,
+          },
+          clock,
+        ),
+      )
     }
     for (const name of DISPATCHERS) {
       const port = await freePort()
-      slots.set(name, new Slot({ ...slotOptions, name, entry: DISPATCHER_ENTRY, env: { ...env, POSTEE_DISPATCHER_HTTP: `127.0.0.1:${port}` }, url: `http://127.0.0.1:${port}` }, clock))
+      slots.set(
+        name,
+        new Slot(
+          {
+            ...slotOptions,
+            name,
+            entry: DISPATCHER_ENTRY,
+            env: { ...env, POSTEE_DISPATCHER_HTTP: `127.0.0.1:${port}` },
+            url: `http://127.0.0.1:${port}`,
+          },
+          clock,
+        ),
+      )
     }
     for (const slot of slots.values()) slot.start()
     for (const slot of slots.values()) {
       if (!(await slot.waitReady(30_000))) {
         const last = slot.exits.at(-1)
-        throw new Error(`${slot.name} was not ready within 30 s${last ? `; it exited (${last.code ?? last.signal}):\n${[...last.stderrTail, ...last.stdoutTail].join('\n')}` : ''}`)
+        throw new Error(
+          `${slot.name} was not ready within 30 s${last ? `; it exited (${last.code ?? last.signal}):\n${[...last.stderrTail, ...last.stdoutTail].join('\n')}` : ''}`,
+        )
       }
     }
     say(`up: ${[...slots.keys()].join(', ')}; Redis ${redis.url}; Postgres via proxy :${proxy.port}; sink ${sink.url}`)
@@ -358,7 +388,8 @@ export async function runChaos(profile: ChaosProfile, progress: Progress = () =>
     ledger = await ledgerCounts()
     const lostSamples = settled ? [] : await describeLost(database.url, sent, received())
 
-    for (const exit of unexpectedExits) if (exit.slot.startsWith('dispatcher')) faults.push({ kind: 'died on its own', target: exit.slot, start: exit.at, end: exit.at })
+    for (const exit of unexpectedExits)
+      if (exit.slot.startsWith('dispatcher')) faults.push({ kind: 'died on its own', target: exit.slot, start: exit.at, end: exit.at })
     return {
       profile,
       seconds: { load: (loadEnd - loadStart) / 1000, settle: (settleEnd - loadEnd) / 1000, total: clock() / 1000 },
@@ -390,7 +421,8 @@ export async function runChaos(profile: ChaosProfile, progress: Progress = () =>
 /** What the ledger says of the first few acknowledged deliveries the sink never got. */
 async function describeLost(databaseUrl: string, sent: SenderResult, got: Map<string, Set<string>>): Promise<string[]> {
   const lost: { image: string; output: string }[] = []
-  for (const image of sent.acknowledged.keys()) for (const output of OUTPUTS) if (!got.get(output)!.has(image) && lost.length < 10) lost.push({ image, output })
+  for (const image of sent.acknowledged.keys())
+    for (const output of OUTPUTS) if (!got.get(output)!.has(image) && lost.length < 10) lost.push({ image, output })
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 })
   await client.connect()
   try {
@@ -400,7 +432,9 @@ async function describeLost(databaseUrl: string, sent: SenderResult, got: Map<st
           'select d.status, d.attempts, d.last_error from deliveries d join scans s on s.id = d.scan_id where s.image = $1 and d.output = $2',
           [image, output],
         )
-        const ledger = rows.map((r) => `${r.status}, ${r.attempts} attempts${r.last_error ? `, ${r.last_error.slice(0, 120)}` : ''}`).join('; ')
+        const ledger = rows
+          .map((r) => `${r.status}, ${r.attempts} attempts${r.last_error ? `, ${r.last_error.slice(0, 120)}` : ''}`)
+          .join('; ')
         return `${image} → ${output}: ledger ${ledger || 'has no such delivery'}`
       }),
     )
@@ -439,7 +473,11 @@ export function countDuplicates(
         const from = times[i - 1]! - 1_000
         const to = times[i]!
         const explained = faults.some(
-          (fault) => DOCUMENTED.has(fault.kind) && (fault.kind === 'kill' || fault.kind === 'died on its own' ? fault.target.includes('dispatcher') : true) && fault.start <= to && fault.end >= from,
+          (fault) =>
+            DOCUMENTED.has(fault.kind) &&
+            (fault.kind === 'kill' || fault.kind === 'died on its own' ? fault.target.includes('dispatcher') : true) &&
+            fault.start <= to &&
+            fault.end >= from,
         )
         if (explained) documented++
         else unexplained.push(`${output} ${id}: copies at ${times.map((t) => (t / 1000).toFixed(1)).join(', ')} s`)
@@ -452,13 +490,23 @@ export function countDuplicates(
 
 /** The report as Markdown: the figures table, the faults, and every process that died on its own with its last words. */
 export function formatReport(report: ChaosReport): string {
-  const counts = (map: ReadonlyMap<string, number>) => [...map].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'
+  const counts = (map: ReadonlyMap<string, number>) =>
+    [...map]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ') || 'none'
   const faultCounts = new Map<string, number>()
   for (const fault of report.faults) {
-    const key = fault.kind === 'kill' ? `SIGKILL ${fault.target}` : fault.kind === 'died on its own' ? `${fault.target} died on its own` : fault.kind
+    const key =
+      fault.kind === 'kill' ? `SIGKILL ${fault.target}` : fault.kind === 'died on its own' ? `${fault.target} died on its own` : fault.kind
     faultCounts.set(key, (faultCounts.get(key) ?? 0) + 1)
   }
-  const dupes = report.duplicates.map((d) => `${d.output}: ${d.repeats} (${d.documented} documented case${d.documented === 1 ? '' : 's'}, ${d.repeats - d.documented} other; same scan under another id: ${d.sameScanOtherId})`).join('; ')
+  const dupes = report.duplicates
+    .map(
+      (d) =>
+        `${d.output}: ${d.repeats} (${d.documented} documented case${d.documented === 1 ? '' : 's'}, ${d.repeats - d.documented} other; same scan under another id: ${d.sameScanOtherId})`,
+    )
+    .join('; ')
   const p = report.profile
   const lines = [
     `Chaos run, ${p.name} profile: ${p.loadMs / 1000} s of load at ${p.rate} scans/s (≤ ${p.concurrency} in flight) over 2 ingests and 3 dispatchers, ${OUTPUTS.length} webhook outputs; a fault every ${p.faultGapMs / 1000} s; ${report.seconds.total.toFixed(0)} s in all (settled in ${report.seconds.settle.toFixed(0)} s${report.settled ? '' : ', NOT settled'}).`,
@@ -484,9 +532,15 @@ export function formatReport(report: ChaosReport): string {
   for (const sample of report.lostSamples) lines.push(`- lost: ${sample}`)
   for (const line of report.badShutdowns) lines.push(`- shutdown: ${line}`)
   for (const line of report.duplicates.flatMap((d) => d.unexplained)) lines.push(`- repeat no fault explains: ${line}`)
-  if (report.faults.length > 0) lines.push(`- fault times (s): ${report.faults.map((f) => `${f.kind === 'kill' ? `SIGKILL ${f.target}` : f.kind === 'died on its own' ? `${f.target} died` : f.kind} ${(f.start / 1000).toFixed(1)}–${(f.end / 1000).toFixed(1)}`).join('; ')}`)
+  if (report.faults.length > 0)
+    lines.push(
+      `- fault times (s): ${report.faults.map((f) => `${f.kind === 'kill' ? `SIGKILL ${f.target}` : f.kind === 'died on its own' ? `${f.target} died` : f.kind} ${(f.start / 1000).toFixed(1)}–${(f.end / 1000).toFixed(1)}`).join('; ')}`,
+    )
   for (const exit of report.unexpectedExits) {
-    lines.push('', `${exit.slot} (pid ${exit.pid}) died on its own at ${(exit.at / 1000).toFixed(1)} s after ${(exit.uptimeMs / 1000).toFixed(1)} s up: ${exit.signal ?? `exit ${exit.code}`}`)
+    lines.push(
+      '',
+      `${exit.slot} (pid ${exit.pid}) died on its own at ${(exit.at / 1000).toFixed(1)} s after ${(exit.uptimeMs / 1000).toFixed(1)} s up: ${exit.signal ?? `exit ${exit.code}`}`,
+    )
     // The error and its 'Emitted …' lines, without stack frames; the JSON log's last lines if stderr is empty.
     const stderr = exit.stderrTail.filter((line) => !/^\s+at |^\s+\[\.\.\. lines matching/.test(line))
     const words = stderr.length > 0 ? stderr.slice(-12) : exit.stdoutTail.slice(-6)
@@ -510,7 +564,9 @@ export async function runFromCommandLine(argv: readonly string[]): Promise<numbe
   try {
     values = parseArgs({ args: [...argv], options: { long: { type: 'boolean', default: false } } }).values
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\nusage: pnpm chaos [--long]   (the short profile, about a minute; --long: a few minutes)\n`)
+    process.stderr.write(
+      `${(error as Error).message}\nusage: pnpm chaos [--long]   (the short profile, about a minute; --long: a few minutes)\n`,
+    )
     return 2
   }
   const report = await runChaos(values.long ? LONG_PROFILE : SHORT_PROFILE, (line) => process.stderr.write(`${line}\n`))

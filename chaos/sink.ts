@@ -51,7 +51,9 @@ function imagesOf(body: Buffer): string[] {
   try {
     const json: unknown = JSON.parse(body.toString('utf8'))
     const payloads = Array.isArray(json) ? json : [json]
-    return payloads.flatMap((p) => (p && typeof p === 'object' && typeof (p as { image?: unknown }).image === 'string' ? [(p as { image: string }).image] : []))
+    return payloads.flatMap((p) =>
+      p && typeof p === 'object' && typeof (p as { image?: unknown }).image === 'string' ? [(p as { image: string }).image] : [],
+    )
   } catch {
     return []
   }

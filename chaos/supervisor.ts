@@ -96,7 +96,17 @@ export class Slot {
       child.once('close', (code, signal) => {
         const cause = this.#intent === 'kill' ? 'killed by the test' : this.#intent === 'stop' ? 'stopped by the test' : 'on its own'
         const at = this.clock()
-        const exit: ExitRecord = { slot: this.name, pid: child.pid ?? -1, code, signal, at, uptimeMs: at - startedAt, cause, stderrTail: stderr.lines(), stdoutTail: stdout.lines() }
+        const exit: ExitRecord = {
+          slot: this.name,
+          pid: child.pid ?? -1,
+          code,
+          signal,
+          at,
+          uptimeMs: at - startedAt,
+          cause,
+          stderrTail: stderr.lines(),
+          stdoutTail: stdout.lines(),
+        }
         this.exits.push(exit)
         this.options.onExit?.(exit)
         if (cause === 'on its own' && this.#restarts < this.options.maxRestarts) {

@@ -20,8 +20,18 @@ import { DEFAULT_ECHO_SINK, exampleWebhookUrl } from './local-ports.mjs'
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   // The help is this file's header comment.
-  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1)
-  console.log(lines.slice(0, lines.findIndex((line) => !line.startsWith('//'))).map((line) => line.slice(3)).join('\n'))
+  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8')
+    .split('\n')
+    .slice(1)
+  console.log(
+    lines
+      .slice(
+        0,
+        lines.findIndex((line) => !line.startsWith('//')),
+      )
+      .map((line) => line.slice(3))
+      .join('\n'),
+  )
   process.exit(0)
 }
 
@@ -97,13 +107,17 @@ function stop() {
 try {
   await ensureDatabase(env.DATABASE_URL)
 } catch (error) {
-  console.error(`start-local: cannot prepare the database at ${new URL(env.DATABASE_URL).host} (DATABASE_URL): ${error.message}; start Postgres or point DATABASE_URL at it`)
+  console.error(
+    `start-local: cannot prepare the database at ${new URL(env.DATABASE_URL).host} (DATABASE_URL): ${error.message}; start Postgres or point DATABASE_URL at it`,
+  )
   process.exit(1)
 }
 run('echo-sink', ['tools/echo-sink.mjs'])
 run('ingest', ['services/ingest/dist/main.js'])
 // The dispatcher starts once ingest has applied the migrations.
 dispatcherTimer = setTimeout(() => run('dispatcher', ['services/dispatcher/dist/main.js']), 2_000)
-console.log(`start-local: the API needs the admin token, e.g. curl -H 'Authorization: Bearer ${env.POSTEE_ADMIN_TOKEN}' http://localhost:8082/api/deliveries`)
+console.log(
+  `start-local: the API needs the admin token, e.g. curl -H 'Authorization: Bearer ${env.POSTEE_ADMIN_TOKEN}' http://localhost:8082/api/deliveries`,
+)
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)

@@ -23,11 +23,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_seen', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .addUniqueConstraint('scan_history_identity', ['registry', 'image', 'digest'])
     .execute()
-  await db.schema
-    .createIndex('scan_history_latest_by_image')
-    .on('scan_history')
-    .columns(['registry', 'image', 'last_seen desc'])
-    .execute()
+  await db.schema.createIndex('scan_history_latest_by_image').on('scan_history').columns(['registry', 'image', 'last_seen desc']).execute()
   await db.schema.createIndex('scan_history_last_seen').on('scan_history').column('last_seen').execute()
 
   // One row per accepted POST, unchanged rescans included: what the API and the outputs read.
@@ -54,9 +50,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('scan_id', 'uuid', (col) => col.notNull().references('scans.id').onDelete('cascade'))
     .addColumn('output', 'text', (col) => col.notNull())
     .addColumn('kind', 'text', (col) => col.notNull())
-    .addColumn('status', 'text', (col) =>
-      col.notNull().check(sql`status in ('pending', 'buffered', 'sending', 'sent', 'failed', 'dead')`),
-    )
+    .addColumn('status', 'text', (col) => col.notNull().check(sql`status in ('pending', 'buffered', 'sending', 'sent', 'failed', 'dead')`))
     .addColumn('attempts', 'integer', (col) => col.notNull().defaultTo(0))
     .addColumn('last_error', 'text')
     .addColumn('external_id', 'text')

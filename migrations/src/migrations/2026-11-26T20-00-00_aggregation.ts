@@ -4,7 +4,10 @@ import { sql, type Kysely } from 'kysely'
 
 export async function up(db: Kysely<any>): Promise<void> {
   // A batch delivery carries several scans, so it has no single scan; held deliveries point at it.
-  await db.schema.alterTable('deliveries').alterColumn('scan_id', (col) => col.dropNotNull()).execute()
+  await db.schema
+    .alterTable('deliveries')
+    .alterColumn('scan_id', (col) => col.dropNotNull())
+    .execute()
   await db.schema
     .alterTable('deliveries')
     .addColumn('batch_id', 'uuid', (col) => col.references('deliveries.id').onDelete('set null'))
@@ -28,5 +31,8 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('deliveries_held').execute()
   await db.schema.alterTable('deliveries').dropColumn('batch_id').execute()
   await db.deleteFrom('deliveries').where('scan_id', 'is', null).execute()
-  await db.schema.alterTable('deliveries').alterColumn('scan_id', (col) => col.setNotNull()).execute()
+  await db.schema
+    .alterTable('deliveries')
+    .alterColumn('scan_id', (col) => col.setNotNull())
+    .execute()
 }

@@ -5,10 +5,18 @@ import { sql, type Kysely } from 'kysely'
 // different audiences. '' is the audience of every output whose recipients are fixed.
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('deliveries').addColumn('audience', 'text', (col) => col.notNull().defaultTo('')).execute()
+  await db.schema
+    .alterTable('deliveries')
+    .addColumn('audience', 'text', (col) => col.notNull().defaultTo(''))
+    .execute()
   await db.schema.dropIndex('deliveries_held').execute()
-  await sql`create index deliveries_held on deliveries (output, audience, created_at, id) where status = 'buffered' and batch_id is null`.execute(db)
-  await db.schema.alterTable('aggregation_windows').addColumn('audience', 'text', (col) => col.notNull().defaultTo('')).execute()
+  await sql`create index deliveries_held on deliveries (output, audience, created_at, id) where status = 'buffered' and batch_id is null`.execute(
+    db,
+  )
+  await db.schema
+    .alterTable('aggregation_windows')
+    .addColumn('audience', 'text', (col) => col.notNull().defaultTo(''))
+    .execute()
   await sql`alter table aggregation_windows drop constraint aggregation_windows_pkey`.execute(db)
   await sql`alter table aggregation_windows add constraint aggregation_windows_pkey primary key (output, audience)`.execute(db)
 }

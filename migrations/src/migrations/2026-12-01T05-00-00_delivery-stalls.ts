@@ -5,7 +5,10 @@ import { type Kysely } from 'kysely'
 // worker that sends it ends `dead` instead of looping forever.
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('deliveries').addColumn('stalls', 'integer', (col) => col.notNull().defaultTo(0)).execute()
+  await db.schema
+    .alterTable('deliveries')
+    .addColumn('stalls', 'integer', (col) => col.notNull().defaultTo(0))
+    .execute()
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

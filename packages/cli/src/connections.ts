@@ -8,7 +8,7 @@ export interface Connections {
   readonly queues: DeliveryQueues
   /** Where REDIS_URL points (host and port only), for messages. */
   readonly redisHost: string
-  close(): Promise<void>
+  readonly close: () => Promise<void>
 }
 
 /** Opens Postgres and Redis from DATABASE_URL, REDIS_URL and POSTEE_QUEUE_PREFIX. */

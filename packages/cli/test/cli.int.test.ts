@@ -25,11 +25,34 @@ describe('postee CLI: deliveries, replay, migrate', function () {
     env = { DATABASE_URL: database.url, REDIS_URL: redis.url, POSTEE_QUEUE_PREFIX: redis.prefix }
     const db = openDatabase(database.url)
     const scanId = randomUUID()
-    await db.insertInto('scans').values({ id: scanId, source: 'aqua', registry: 'r', image: 'i', digest: 'd', outcome: 'new', raw_body: '{}', size_bytes: 2, diff: null, base_digest: null, base_scan_id: null }).execute()
+    await db
+      .insertInto('scans')
+      .values({
+        id: scanId,
+        source: 'aqua',
+        registry: 'r',
+        image: 'i',
+        digest: 'd',
+        outcome: 'new',
+        raw_body: '{}',
+        size_bytes: 2,
+        diff: null,
+        base_digest: null,
+        base_scan_id: null,
+      })
+      .execute()
     await db
       .insertInto('deliveries')
       .values([
-        { id: ids.failed, scan_id: scanId, output: 'jira', kind: 'jira', status: 'failed', attempts: 1, last_error: 'HTTP 400: project is required' },
+        {
+          id: ids.failed,
+          scan_id: scanId,
+          output: 'jira',
+          kind: 'jira',
+          status: 'failed',
+          attempts: 1,
+          last_error: 'HTTP 400: project is required',
+        },
         { id: ids.dead, scan_id: scanId, output: 'slack', kind: 'slack', status: 'dead', attempts: 10, last_error: 'HTTP 503' },
         { id: ids.sent, scan_id: scanId, output: 'hook', kind: 'webhook', status: 'sent', attempts: 1, last_error: null },
       ])
@@ -84,24 +107,37 @@ describe('postee CLI: deliveries, replay, migrate', function () {
     for (const [args, message] of [
       [['--id', 'not-a-uuid'], /--id "not-a-uuid" is not a delivery id; ids are UUIDs/],
       [['--id', ids.failed, '--id', '42'], /--id "42" is not a delivery id/],
-      [['--since', 'yesterday'], /--since "yesterday" is not an ISO 8601 time \(2026-11-26T10:00:00Z\) or an age: a number with s, m, h, d or w \(30m, 2h, 1d\)/],
+      [
+        ['--since', 'yesterday'],
+        /--since "yesterday" is not an ISO 8601 time \(2026-11-26T10:00:00Z\) or an age: a number with s, m, h, d or w \(30m, 2h, 1d\)/,
+      ],
     ] as const) {
       const { io, err, out } = captureIo(env)
       expect(await run(['replay', ...args], io)).to.equal(2)
-      expect(err.join('\n')).to.match(message).and.not.match(/invalid input syntax/)
+      expect(err.join('\n'))
+        .to.match(message)
+        .and.not.match(/invalid input syntax/)
       expect(out).to.deep.equal([])
     }
   })
 
-  it('shows each delivery\'s image, and reads --since as an age or an ISO time', async () => {
+  it("shows each delivery's image, and reads --since as an age or an ISO time", async () => {
     const table = captureIo(env)
     expect(await run(['deliveries', '--status', 'sent'], table.io)).to.equal(0)
     expect(table.out[0]).to.match(/^ID\s+OUTPUT\s+IMAGE\s+STATUS/)
     expect(table.out[1]).to.match(new RegExp(`^${ids.sent}\\s+hook\\s+r/i\\s+sent`))
-    for (const [since, expected] of [['1h', [ids.sent]], ['30m', [ids.sent]], ['2000-01-01T00:00:00Z', [ids.sent]], ['2999-01-01T00:00:00Z', []]] as const) {
+    for (const [since, expected] of [
+      ['1h', [ids.sent]],
+      ['30m', [ids.sent]],
+      ['2000-01-01T00:00:00Z', [ids.sent]],
+      ['2999-01-01T00:00:00Z', []],
+    ] as const) {
       const { io, out } = captureIo(env)
       expect(await run(['deliveries', '--status', 'sent', '--since', since, '--json'], io)).to.equal(0)
-      expect(JSON.parse(out.join('\n')).deliveries.map((d: { id: string }) => d.id), since).to.deep.equal(expected)
+      expect(
+        JSON.parse(out.join('\n')).deliveries.map((d: { id: string }) => d.id),
+        since,
+      ).to.deep.equal(expected)
     }
   })
 

@@ -130,7 +130,9 @@ describe('postee explain (Postgres)', function () {
         expect(code, text).to.equal(0)
         expect(text).to.match(/^scan {6}(aqua|trivy|trivy-operator): /m)
         expect(text).to.match(/^decision {2}new: no stored scan of /m)
-        expect(text).to.match(/^7 enabled integrations:$/m).and.not.match(/\boff \(slack\)/)
+        expect(text)
+          .to.match(/^7 enabled integrations:$/m)
+          .and.not.match(/\boff \(slack\)/)
         expect(text).to.match(/^SEND {2}hook \(webhook\): the original payload \(JSON\); body [\d,]+ bytes$/m)
         expect(text).to.match(/^SEND {2}teams-alerts \(teams\): Adaptive Card \(Workflows\); body [\d,]+\/28,000 bytes$/m)
         expect(text).to.match(/^SEND {2}splunk \(splunk\): HEC event \(JSON\); body [\d,]+\/10,000 bytes$/m)
@@ -143,15 +145,23 @@ describe('postee explain (Postgres)', function () {
     const { text } = await explain([fixturePath('all-in-one-image.json')])
     expect(text).to.match(/^SKIP {2}chat \(slack\): Policy-Min-Vulnerability: no vulnerability at critical \(critical 0\)$/m)
     expect(text).to.match(/^SKIP {2}jira-vulns \(jira\): Policy-Registry: registry "Aqua" matches none of Policy-Registry \["Docker\*"\]$/m)
-    expect(text).to.match(/^SKIP {2}sn \(serviceNow\): Ignore-Image-Name: image "all-in-one:3.5.19223" matches Ignore-Image-Name pattern "all-in-one:\*"$/m)
-    expect(text).to.match(/^SEND {2}mail \(email\), held for aggregation \(flushed at 5 scans or window 1h\): .*subject \d+\/250 characters, text part [\d,]+\/100,000 bytes, html part [\d,]+\/100,000 bytes$/m)
+    expect(text).to.match(
+      /^SKIP {2}sn \(serviceNow\): Ignore-Image-Name: image "all-in-one:3.5.19223" matches Ignore-Image-Name pattern "all-in-one:\*"$/m,
+    )
+    expect(text).to.match(
+      /^SEND {2}mail \(email\), held for aggregation \(flushed at 5 scans or window 1h\): .*subject \d+\/250 characters, text part [\d,]+\/100,000 bytes, html part [\d,]+\/100,000 bytes$/m,
+    )
   })
 
   it('shows slack blocks and text, jira and serviceNow fields against their limits', async () => {
     const { text } = await explain([fixturePath('extracted/v1-scanservice_test.AshexPokemongoSource.json')])
     expect(text).to.match(/^SEND {2}chat \(slack\): Block Kit .*; blocks \d+\/50, text [\d,]+\/12,000 characters, body [\d,]+ bytes$/m)
-    expect(text).to.match(/^SEND {2}jira-vulns \(jira\): Jira issue, wiki markup \(REST API v2\); summary \d+\/255 characters, description [\d,]+\/32,767 characters$/m)
-    expect(text).to.match(/^SEND {2}sn \(serviceNow\): .*short_description \d+\/160 characters, description [\d,]+\/4,000 characters, work_notes [\d,]+\/4,000 characters$/m)
+    expect(text).to.match(
+      /^SEND {2}jira-vulns \(jira\): Jira issue, wiki markup \(REST API v2\); summary \d+\/255 characters, description [\d,]+\/32,767 characters$/m,
+    )
+    expect(text).to.match(
+      /^SEND {2}sn \(serviceNow\): .*short_description \d+\/160 characters, description [\d,]+\/4,000 characters, work_notes [\d,]+\/4,000 characters$/m,
+    )
   })
 
   it('a rescan with one CVE swapped: changed against the stored digest, with the diff per severity', async () => {
@@ -173,7 +183,8 @@ describe('postee explain (Postgres)', function () {
   it('writes nothing: every table has the same rows before and after', async () => {
     await store(aquaPayload('explain-readonly:1', 'sha256:r1'))
     const tables = ['scans', 'scan_history', 'deliveries', 'aggregation_windows'] as const
-    const counts = async () => Promise.all(tables.map(async (t) => Number((await db.selectFrom(t).select(db.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)))
+    const counts = async () =>
+      Promise.all(tables.map(async (t) => Number((await db.selectFrom(t).select(db.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)))
     const before = await counts()
     await explain([file('readonly-changed.json', aquaPayload('explain-readonly:1', 'sha256:r2', true))])
     await explain([file('readonly-same.json', aquaPayload('explain-readonly:1', 'sha256:r1'))])
@@ -204,7 +215,9 @@ describe('postee explain (Postgres)', function () {
   it('without Postgres, or with --no-history, says so and assumes new', async () => {
     const away = await explain([fixturePath('aqua-input.json')], { DATABASE_URL: 'postgres://postgres@127.0.0.1:9/none' })
     expect(away.code).to.equal(0)
-    expect(away.text).to.match(/^decision {2}new: /m).and.match(/note: the history could not be read \(.+\), so the scan is taken as new/)
+    expect(away.text)
+      .to.match(/^decision {2}new: /m)
+      .and.match(/note: the history could not be read \(.+\), so the scan is taken as new/)
     const skipped = await explain([fixturePath('aqua-input.json'), '--no-history'])
     expect(skipped.text).to.match(/note: the history was not consulted \(--no-history\)/)
   })
@@ -217,10 +230,14 @@ describe('postee explain (Postgres)', function () {
     expect(notScan.code).to.equal(1)
     expect(notScan.err).to.match(/not-a-scan\.json: the body is not a scan this service accepts/)
     const badConfig = captureIo(env)
-    expect(await run(['explain', fixturePath('aqua-input.json'), '--config', file('bad.yaml', '- name: x\n  type: jiraa\n')], badConfig.io)).to.equal(1)
+    expect(
+      await run(['explain', fixturePath('aqua-input.json'), '--config', file('bad.yaml', '- name: x\n  type: jiraa\n')], badConfig.io),
+    ).to.equal(1)
     expect(badConfig.err.join('\n')).to.match(/did you mean jira\?/)
     const usage = captureIo(env)
     expect(await run(['explain'], usage.io)).to.equal(2)
-    expect(usage.err.join('\n')).to.match(/name exactly one payload file/).and.include('postee explain PAYLOAD.json')
+    expect(usage.err.join('\n'))
+      .to.match(/name exactly one payload file/)
+      .and.include('postee explain PAYLOAD.json')
   })
 })

@@ -18,10 +18,35 @@ describe('postee replay while Redis is down (the CLI as a process)', function ()
     await redis.stop()
     const db = openDatabase(database.url)
     const scanId = randomUUID()
-    await db.insertInto('scans').values({ id: scanId, source: 'aqua', registry: 'r', image: 'i', digest: 'd', outcome: 'new', raw_body: '{}', size_bytes: 2, diff: null, base_digest: null, base_scan_id: null }).execute()
+    await db
+      .insertInto('scans')
+      .values({
+        id: scanId,
+        source: 'aqua',
+        registry: 'r',
+        image: 'i',
+        digest: 'd',
+        outcome: 'new',
+        raw_body: '{}',
+        size_bytes: 2,
+        diff: null,
+        base_digest: null,
+        base_scan_id: null,
+      })
+      .execute()
     await db
       .insertInto('deliveries')
-      .values(dead.map((id, i) => ({ id, scan_id: scanId, output: `hook-${i}`, kind: 'webhook', status: 'dead' as const, attempts: 3, last_error: 'HTTP 503' })))
+      .values(
+        dead.map((id, i) => ({
+          id,
+          scan_id: scanId,
+          output: `hook-${i}`,
+          kind: 'webhook',
+          status: 'dead' as const,
+          attempts: 3,
+          last_error: 'HTTP 503',
+        })),
+      )
       .execute()
     await db.destroy()
   })
@@ -32,7 +57,11 @@ describe('postee replay while Redis is down (the CLI as a process)', function ()
 
   it('answers within seconds: the rows are back to pending and the relay will queue them; exit 0', async () => {
     const started = Date.now()
-    const cli = startProcess(CLI_ENTRY, { DATABASE_URL: database.url, REDIS_URL: redis.url, POSTEE_QUEUE_PREFIX: `replay_${randomUUID()}` }, ['replay', '--all'])
+    const cli = startProcess(
+      CLI_ENTRY,
+      { DATABASE_URL: database.url, REDIS_URL: redis.url, POSTEE_QUEUE_PREFIX: `replay_${randomUUID()}` },
+      ['replay', '--all'],
+    )
     const timer = setTimeout(() => cli.child.kill('SIGKILL'), 30_000)
     const code = await cli.exited
     clearTimeout(timer)
@@ -40,7 +69,9 @@ describe('postee replay while Redis is down (the CLI as a process)', function ()
     // Generous for a loaded machine: before, the command never ended.
     expect(elapsed, cli.output()).to.be.lessThan(20_000)
     expect(code, cli.output()).to.equal(0)
-    expect(cli.output()).to.match(/2 deliveries moved back to pending/).and.match(/relay .*queue them when Redis/i)
+    expect(cli.output())
+      .to.match(/2 deliveries moved back to pending/)
+      .and.match(/relay .*queue them when Redis/i)
     expect(cli.output()).not.to.match(/Unhandled error event|^\s+at /m)
     const db = openDatabase(database.url)
     const rows = await db.selectFrom('deliveries').select(['status', 'enqueued_at']).where('id', 'in', dead).execute()

@@ -9,7 +9,9 @@ import { run } from '../src/cli.js'
 
 const SEED = 1_337
 const URL_SAFE = fc.string({ unit: fc.constantFrom(...'abcdefXYZ0123456789-_.~'.split('')), minLength: 12, maxLength: 32 })
-const PASSWORD = fc.string({ unit: fc.constantFrom(...'abcdefXYZ0123456789-_.~!&+/=:@ éß'.split('')), minLength: 10, maxLength: 32 }).filter((s) => s.trim() === s)
+const PASSWORD = fc
+  .string({ unit: fc.constantFrom(...'abcdefXYZ0123456789-_.~!&+/=:@ éß'.split('')), minLength: 10, maxLength: 32 })
+  .filter((s) => s.trim() === s)
 const JIRA_USER = 'bot@example.com'
 // An admin token for /api: ignored while the API is open, required once it is scoped.
 const ADMIN = 'derivation-admin-token'
@@ -34,13 +36,24 @@ function secretsIn(request: RecordedRequest): { secret: string; user: string }[]
 
 /** Answers 401 and quotes every derived form of every secret it was sent, plus a 10-character prefix. */
 function echoingTarget(request: RecordedRequest) {
-  const echoes = secretsIn(request).flatMap(({ secret, user }) => [...derivedForms(secret, user).map((form) => form.text), `${secret.slice(0, 10)}…`])
-  return { status: 401, headers: { 'content-type': 'application/json' }, body: { errorMessages: [`denied: ${echoes.join(' | ')}`], errors: {} } }
+  const echoes = secretsIn(request).flatMap(({ secret, user }) => [
+    ...derivedForms(secret, user).map((form) => form.text),
+    `${secret.slice(0, 10)}…`,
+  ])
+  return {
+    status: 401,
+    headers: { 'content-type': 'application/json' },
+    body: { errorMessages: [`denied: ${echoes.join(' | ')}`], errors: {} },
+  }
 }
 
 describe('no derived form of a secret reaches lastError, the log or the CLI (generated secrets, processes)', function () {
   this.timeout(120_000)
-  const [hookKey, jiraPassword, splunkToken] = [fc.sample(URL_SAFE, { numRuns: 1, seed: SEED })[0]!, fc.sample(PASSWORD, { numRuns: 1, seed: SEED })[0]!, fc.sample(URL_SAFE, { numRuns: 1, seed: SEED + 1 })[0]!]
+  const [hookKey, jiraPassword, splunkToken] = [
+    fc.sample(URL_SAFE, { numRuns: 1, seed: SEED })[0]!,
+    fc.sample(PASSWORD, { numRuns: 1, seed: SEED })[0]!,
+    fc.sample(URL_SAFE, { numRuns: 1, seed: SEED + 1 })[0]!,
+  ]
   const secrets = [
     { secret: hookKey, user: '' },
     { secret: jiraPassword, user: JIRA_USER },
@@ -69,7 +82,16 @@ ${common}- name: hec
   url: ${fake.url}/hec
   token: $SPLUNK_TOKEN
 ${common}`
-    stack = await startStack({ config, env: { HOOK_URL: `${fake.url}/hook/${hookKey}`, JIRA_PASSWORD: jiraPassword, SPLUNK_TOKEN: splunkToken, POSTEE_ADMIN_TOKEN: ADMIN, POSTEE_LOG_LEVEL: 'trace' } })
+    stack = await startStack({
+      config,
+      env: {
+        HOOK_URL: `${fake.url}/hook/${hookKey}`,
+        JIRA_PASSWORD: jiraPassword,
+        SPLUNK_TOKEN: splunkToken,
+        POSTEE_ADMIN_TOKEN: ADMIN,
+        POSTEE_LOG_LEVEL: 'trace',
+      },
+    })
   })
   after(async () => {
     await stack?.stop()
@@ -78,7 +100,11 @@ ${common}`
 
   it(`finds none (secrets generated with seed ${SEED})`, async () => {
     const url = stack.ingestUrls[0]!
-    const posted = await fetch(`${url}/scan`, { method: 'POST', body: readFixture('aqua-input.json'), headers: { 'content-type': 'application/json' } })
+    const posted = await fetch(`${url}/scan`, {
+      method: 'POST',
+      body: readFixture('aqua-input.json'),
+      headers: { 'content-type': 'application/json' },
+    })
     expect(posted.status).to.equal(202)
     const { id } = (await posted.json()) as { id: string }
     let deliveries: { status: string; lastError: string | null }[] = []
@@ -89,12 +115,23 @@ ${common}`
     }
     expect(deliveries.map((d) => d.status).sort()).to.deep.equal(['failed', 'failed', 'failed'])
     // The targets really were sent (and quoted) every secret, so finding none below means something.
-    for (const { secret } of secrets) expect(fake.requests.some((r) => secretsIn(r).some((found) => found.secret === secret)), secret).to.equal(true)
-    expect(deliveries.every((d) => d.lastError?.includes('<secret>')), JSON.stringify(deliveries)).to.equal(true)
+    for (const { secret } of secrets)
+      expect(
+        fake.requests.some((r) => secretsIn(r).some((found) => found.secret === secret)),
+        secret,
+      ).to.equal(true)
+    expect(
+      deliveries.every((d) => d.lastError?.includes('<secret>')),
+      JSON.stringify(deliveries),
+    ).to.equal(true)
 
     const cli = async (argv: string[]): Promise<string> => {
       const lines: string[] = []
-      const io = { env: { ...stack.env, HOOK_URL: `${fake.url}/hook/${hookKey}`, JIRA_PASSWORD: jiraPassword, SPLUNK_TOKEN: splunkToken }, out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) }
+      const io = {
+        env: { ...stack.env, HOOK_URL: `${fake.url}/hook/${hookKey}`, JIRA_PASSWORD: jiraPassword, SPLUNK_TOKEN: splunkToken },
+        out: (l: string) => lines.push(l),
+        err: (l: string) => lines.push(l),
+      }
       await run(argv, io)
       return lines.join('\n')
     }
@@ -110,7 +147,8 @@ ${common}`
     expect(surfaces.find(([name]) => name === 'postee test-send jira')![1]).to.include('failed: auth')
     for (const [surface, text] of surfaces) {
       for (const { secret, user } of secrets) {
-        for (const form of derivedForms(secret, user)) expect(text.includes(form.text), `${surface} shows the ${form.name} form of a secret`).to.equal(false)
+        for (const form of derivedForms(secret, user))
+          expect(text.includes(form.text), `${surface} shows the ${form.name} form of a secret`).to.equal(false)
         expect(leakedRuns(text, secret), `${surface} shows 8+ characters of a secret`).to.deep.equal([])
       }
     }

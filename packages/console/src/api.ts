@@ -32,7 +32,11 @@ export function onSignedOut(listener: (reason: string) => void): () => void {
 
 /** Checks a token against the API without keeping it: undefined when accepted, else the API's reason. */
 export async function checkToken(value: string): Promise<string | undefined> {
-  const response = await fetch('/api/console/session', { headers: { authorization: `Bearer ${value}` }, credentials: 'omit', cache: 'no-store' })
+  const response = await fetch('/api/console/session', {
+    headers: { authorization: `Bearer ${value}` },
+    credentials: 'omit',
+    cache: 'no-store',
+  })
   if (response.status === 401 || response.status === 403) return await errorText(response)
   if (!response.ok) throw new ApiError(await errorText(response), response.status)
   return undefined

@@ -152,10 +152,20 @@ function SignIn(props: { notice: string; onSignedIn: () => void }) {
     <section class="signin" aria-labelledby="signin-title">
       <h1 id="signin-title">Sign in</h1>
       {props.notice && <p role="status">{props.notice}</p>}
-      <p class="muted">The console uses ingest's admin API. The token is kept in this tab's memory only: reloading the page asks for it again.</p>
+      <p class="muted">
+        The console uses ingest's admin API. The token is kept in this tab's memory only: reloading the page asks for it again.
+      </p>
       <form onSubmit={submit} noValidate>
         <label for="token">Admin token</label>
-        <input id="token" name="token" type="password" autocomplete="current-password" required aria-describedby={error ? 'signin-error' : undefined} aria-invalid={error ? 'true' : undefined} />
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autocomplete="current-password"
+          required
+          aria-describedby={error ? 'signin-error' : undefined}
+          aria-invalid={error ? 'true' : undefined}
+        />
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Checking…' : 'Sign in'}
         </button>

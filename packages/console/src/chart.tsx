@@ -45,5 +45,12 @@ export function HourlyChart(props: { hourly: Overview['hourly'] }) {
       plot.destroy()
     }
   }, [props.hourly])
-  return <div ref={box} class="chart" role="img" aria-label="Chart of scans, deliveries and delivery latency per hour over the last 24 hours; the figures are in the table that follows." />
+  return (
+    <div
+      ref={box}
+      class="chart"
+      role="img"
+      aria-label="Chart of scans, deliveries and delivery latency per hour over the last 24 hours; the figures are in the table that follows."
+    />
+  )
 }

@@ -17,7 +17,12 @@ export interface Resource<T> {
  * `refreshMs` is set (the caller sets it only while work is in flight).
  */
 export function useResource<T>(path: string | undefined, refreshMs?: number): Resource<T> {
-  const [state, setState] = useState<Omit<Resource<T>, 'reload'>>({ data: undefined, error: undefined, loading: true, updatedAt: undefined })
+  const [state, setState] = useState<Omit<Resource<T>, 'reload'>>({
+    data: undefined,
+    error: undefined,
+    loading: true,
+    updatedAt: undefined,
+  })
   const [tick, setTick] = useState(0)
   const reload = useCallback(() => setTick((n) => n + 1), [])
   useEffect(() => {
@@ -26,7 +31,8 @@ export function useResource<T>(path: string | undefined, refreshMs?: number): Re
     setState((s) => ({ ...s, loading: true }))
     api<T>(path).then(
       (data) => !cancelled && setState({ data, error: undefined, loading: false, updatedAt: new Date() }),
-      (error: unknown) => !cancelled && setState((s) => ({ ...s, error: error instanceof ApiError ? error.message : String(error), loading: false })),
+      (error: unknown) =>
+        !cancelled && setState((s) => ({ ...s, error: error instanceof ApiError ? error.message : String(error), loading: false })),
     )
     return () => {
       cancelled = true
@@ -53,7 +59,12 @@ export function Loaded<T>(props: { resource: Resource<T>; what: string; children
   }
   return (
     <>
-      {resource.error && <ErrorBox message={`Could not refresh ${what}: ${resource.error}. The figures below are from ${clock(resource.updatedAt!)}.`} retry={resource.reload} />}
+      {resource.error && (
+        <ErrorBox
+          message={`Could not refresh ${what}: ${resource.error}. The figures below are from ${clock(resource.updatedAt!)}.`}
+          retry={resource.reload}
+        />
+      )}
       {props.children(resource.data)}
     </>
   )

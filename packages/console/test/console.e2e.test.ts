@@ -14,7 +14,9 @@ const CHROMIUM = '/usr/bin/chromium'
 // (review them like code), otherwise they go to a temporary folder so a test run leaves the
 // work tree clean.
 const SCREENSHOTS =
-  process.env['UPDATE_SCREENSHOTS'] === '1' ? fileURLToPath(new URL('../../../docs/console/', import.meta.url)) : mkdtempSync(join(tmpdir(), 'postee-console-shots-'))
+  process.env['UPDATE_SCREENSHOTS'] === '1'
+    ? fileURLToPath(new URL('../../../docs/console/', import.meta.url))
+    : mkdtempSync(join(tmpdir(), 'postee-console-shots-'))
 // Until scoped tokens land the ingest token guards /api; afterwards the admin token does. Both
 // are set to the same value so this test holds either way.
 const TOKEN = 'console-e2e-admin-token'
@@ -34,7 +36,11 @@ function aquaScan(digest: string, vulnerabilities: { name: string; severity: str
 }
 
 async function postScan(url: string, body: string): Promise<{ id: string }> {
-  const response = await fetch(`${url}/scan`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } })
+  const response = await fetch(`${url}/scan`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+  })
   expect(response.status, await response.clone().text()).to.equal(202)
   return (await response.json()) as { id: string }
 }
@@ -100,12 +106,34 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
     stack = await startStack({ config, env: { POSTEE_INGEST_TOKEN: TOKEN, POSTEE_ADMIN_TOKEN: TOKEN } })
     base = stack.ingestUrls[0]!
     // Two scans of one image: the second fixes CVE-A and brings CVE-C, so it has a diff.
-    scanIds.push((await postScan(base, aquaScan('sha256:1111', [{ name: 'CVE-2026-0001', severity: 'critical', fix: '3.0.2' }, { name: 'CVE-2026-0002', severity: 'high' }]))).id)
-    scanIds.push((await postScan(base, aquaScan('sha256:2222', [{ name: 'CVE-2026-0002', severity: 'high' }, { name: 'CVE-2026-0003', severity: 'medium', fix: '3.0.9' }]))).id)
+    scanIds.push(
+      (
+        await postScan(
+          base,
+          aquaScan('sha256:1111', [
+            { name: 'CVE-2026-0001', severity: 'critical', fix: '3.0.2' },
+            { name: 'CVE-2026-0002', severity: 'high' },
+          ]),
+        )
+      ).id,
+    )
+    scanIds.push(
+      (
+        await postScan(
+          base,
+          aquaScan('sha256:2222', [
+            { name: 'CVE-2026-0002', severity: 'high' },
+            { name: 'CVE-2026-0003', severity: 'medium', fix: '3.0.9' },
+          ]),
+        )
+      ).id,
+    )
     scanIds.push((await postScan(base, aquaScan('sha256:3333', [{ name: 'CVE-2026-0004', severity: 'low' }], 'shop/web:1.0'))).id)
     await until('every scan delivered to team-hook and dead for flaky-hook', async () => {
       const { deliveries } = await apiGet<{ deliveries: { output: string; status: string }[] }>(base, '/deliveries')
-      const done = deliveries.filter((d) => (d.output === 'team-hook' && d.status === 'sent') || (d.output === 'flaky-hook' && d.status === 'dead'))
+      const done = deliveries.filter(
+        (d) => (d.output === 'team-hook' && d.status === 'sent') || (d.output === 'flaky-hook' && d.status === 'dead'),
+      )
       return done.length === 6 ? true : undefined
     })
 
@@ -114,7 +142,14 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
       viewport: { width: 1280, height: 900 },
       timezoneId: 'Europe/Paris',
       locale: 'en-GB',
@@ -125,7 +160,8 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
       if (message.type() !== 'error') return
       // Chromium itself logs every 4xx answer to fetch; the one the sign-in form expects (a refused
       // token checked on purpose) is not an error of the console. Anything else is.
-      const refusedSignIn = expectRefusal && /status of 40[13]/.test(message.text()) && message.location().url.endsWith('/api/console/session')
+      const refusedSignIn =
+        expectRefusal && /status of 40[13]/.test(message.text()) && message.location().url.endsWith('/api/console/session')
       if (!refusedSignIn) consoleErrors.push(`${message.text()} (${message.location().url})`)
     })
     page.on('pageerror', (error) => consoleErrors.push(error.message))
@@ -230,7 +266,9 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
 
     await page.getByRole('button', { name: 'Replay all dead letters of flaky-hook' }).click()
     await page.getByRole('dialog').getByRole('button', { name: 'Replay' }).click()
-    await until('every flaky-hook row sent', async () => ((await page.locator('tbody tr[data-status="sent"]').count()) === 3 ? true : undefined))
+    await until('every flaky-hook row sent', async () =>
+      (await page.locator('tbody tr[data-status="sent"]').count()) === 3 ? true : undefined,
+    )
     await page.screenshot({ path: join(SCREENSHOTS, 'deliveries.png'), fullPage: true })
     const { deliveries } = await apiGet<{ deliveries: { status: string }[] }>(base, '/deliveries?output=flaky-hook')
     expect(deliveries.map((d) => d.status)).to.deep.equal(['sent', 'sent', 'sent'])

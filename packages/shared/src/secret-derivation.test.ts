@@ -4,7 +4,9 @@ import { derivedForms, leakedRuns } from '@postee/testkit'
 import { Secret, redactSecrets } from './secret.js'
 
 // Secrets as operators have them: API tokens, passwords with punctuation, some non-ASCII.
-const secretText = fc.string({ unit: fc.constantFrom(...'abcdefXYZ0123456789-_.~!$&+/=:@ %éß'.split('')), minLength: 8, maxLength: 48 }).filter((s) => s.trim() === s && /[a-z0-9]/i.test(s))
+const secretText = fc
+  .string({ unit: fc.constantFrom(...'abcdefXYZ0123456789-_.~!$&+/=:@ %éß'.split('')), minLength: 8, maxLength: 48 })
+  .filter((s) => s.trim() === s && /[a-z0-9]/i.test(s))
 const userText = fc.string({ unit: fc.constantFrom(...'abcxyz.@0'.split('')), minLength: 0, maxLength: 24 })
 const around = fc.string({ unit: fc.constantFrom(...'HTTP 401: rejected <>"{}\n'.split('')), maxLength: 30 })
 

@@ -21,7 +21,11 @@ describe('redactSecrets', () => {
     ['the path and query without the host', 'no route /services/T000/B000/XXXXXXXXXXXXXXXX?token=abcdefgh1234', 'no route <secret>'],
     ['the key segment alone', 'invalid key XXXXXXXXXXXXXXXX', 'invalid key <secret>'],
     ['a query value alone', 'token abcdefgh1234 revoked', 'token <secret> revoked'],
-    ['the URL percent-encoded', `see ${encodeURIComponent('https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX?token=abcdefgh1234')}`, 'see <secret>'],
+    [
+      'the URL percent-encoded',
+      `see ${encodeURIComponent('https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX?token=abcdefgh1234')}`,
+      'see <secret>',
+    ],
     ['nothing secret', 'HTTP 500: hooks.slack.com is down', 'HTTP 500: hooks.slack.com is down'],
   ]
   for (const [title, text, expected] of cases) {

@@ -33,7 +33,9 @@ function outputLock(output: string) {
  * is reached. Each audience has its own window and count, so a batch never mixes audiences.
  */
 export async function holdForAggregation(trx: Kysely<Database>, held: readonly HeldDelivery[]): Promise<AggregationTrigger[]> {
-  const byWindow = new Map(held.map((h) => [`${h.output}\u001f${h.audience ?? ''}`, { output: h.output, audience: h.audience ?? '', aggregation: h.aggregation }]))
+  const byWindow = new Map(
+    held.map((h) => [`${h.output}\u001f${h.audience ?? ''}`, { output: h.output, audience: h.audience ?? '', aggregation: h.aggregation }]),
+  )
   const triggers: AggregationTrigger[] = []
   const locked = new Set<string>()
   for (const key of [...byWindow.keys()].sort()) {
@@ -110,7 +112,12 @@ export async function flushOutput(
       await trx.deleteFrom('aggregation_windows').where('output', '=', output.name).where('audience', '=', audience).execute()
       return { batch: undefined, next: undefined, notBefore: undefined }
     }
-    const window = await trx.selectFrom('aggregation_windows').selectAll().where('output', '=', output.name).where('audience', '=', audience).executeTakeFirst()
+    const window = await trx
+      .selectFrom('aggregation_windows')
+      .selectAll()
+      .where('output', '=', output.name)
+      .where('audience', '=', audience)
+      .executeTakeFirst()
     // A window lost to a crash between commits is rebuilt from the first held delivery.
     const flushAt = window ? window.flush_at : windowEnd(held[0]!.created_at, timeoutMs)
     // An output whose aggregation keys were removed by a reload flushes what it still holds now.
@@ -118,18 +125,36 @@ export async function flushOutput(
     const due = !stillAggregated || (flushAt !== null && flushAt.getTime() <= now.getTime())
     const full = issuesNumber !== undefined && held.length >= issuesNumber
     if (!due && !full) {
-      if (!window) await trx.insertInto('aggregation_windows').values({ ...thisWindow, opened_at: held[0]!.created_at, flush_at: flushAt }).execute()
+      if (!window)
+        await trx
+          .insertInto('aggregation_windows')
+          .values({ ...thisWindow, opened_at: held[0]!.created_at, flush_at: flushAt })
+          .execute()
       return { batch: undefined, next: undefined, notBefore: flushAt ?? undefined }
     }
     const taken = issuesNumber === undefined ? held : held.slice(0, issuesNumber)
-    await trx.insertInto('deliveries').values({ id: batchId, scan_id: null, output: output.name, audience, kind: output.kind, status: 'pending' }).execute()
-    await trx.updateTable('deliveries').set({ batch_id: batchId, updated_at: sql`now()` }).where('id', 'in', taken.map((d) => d.id)).execute()
+    await trx
+      .insertInto('deliveries')
+      .values({ id: batchId, scan_id: null, output: output.name, audience, kind: output.kind, status: 'pending' })
+      .execute()
+    await trx
+      .updateTable('deliveries')
+      .set({ batch_id: batchId, updated_at: sql`now()` })
+      .where(
+        'id',
+        'in',
+        taken.map((d) => d.id),
+      )
+      .execute()
     const remaining = held.slice(taken.length)
     await trx.deleteFrom('aggregation_windows').where('output', '=', output.name).where('audience', '=', audience).execute()
     if (remaining.length === 0) return { batch: { id: batchId, size: taken.length }, next: undefined, notBefore: undefined }
     const openedAt = remaining[0]!.created_at
     const nextFlushAt = windowEnd(openedAt, timeoutMs)
-    await trx.insertInto('aggregation_windows').values({ ...thisWindow, opened_at: openedAt, flush_at: nextFlushAt }).execute()
+    await trx
+      .insertInto('aggregation_windows')
+      .values({ ...thisWindow, opened_at: openedAt, flush_at: nextFlushAt })
+      .execute()
     const nextFull = issuesNumber !== undefined && remaining.length >= issuesNumber
     return { batch: { id: batchId, size: taken.length }, next: { openedAt, flushAt: nextFlushAt, full: nextFull }, notBefore: undefined }
   })
@@ -153,11 +178,24 @@ export interface OpenWindow {
  * window row was lost), so the relay can make sure a flush is scheduled for each.
  */
 export async function listOpenWindows(db: Kysely<Database>): Promise<OpenWindow[]> {
-  const { rows } = await sql<{ output: string; audience: string; opened_at: Date; flush_at: Date | null; has_window: boolean; held: number }>`
+  const { rows } = await sql<{
+    output: string
+    audience: string
+    opened_at: Date
+    flush_at: Date | null
+    has_window: boolean
+    held: number
+  }>`
     select d.output, d.audience, coalesce(w.opened_at, min(d.created_at)) as opened_at, w.flush_at, w.output is not null as has_window,
            count(*)::int as held
     from deliveries d left join aggregation_windows w on w.output = d.output and w.audience = d.audience
     where d.status = 'buffered' and d.batch_id is null
     group by d.output, d.audience, w.opened_at, w.flush_at, w.output`.execute(db)
-  return rows.map((row) => ({ output: row.output, audience: row.audience, openedAt: row.opened_at, flushAt: row.has_window ? row.flush_at : null, held: row.held }))
+  return rows.map((row) => ({
+    output: row.output,
+    audience: row.audience,
+    openedAt: row.opened_at,
+    flushAt: row.has_window ? row.flush_at : null,
+    held: row.held,
+  }))
 }

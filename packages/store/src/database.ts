@@ -142,7 +142,7 @@ export function openDatabase(databaseUrl: string, options: DatabaseOptions = {})
     connect: async () => {
       let client: TrackedClient
       try {
-        client = (await pool.connect()) as TrackedClient
+        client = await pool.connect()
       } catch (error) {
         if (isPostgresConnectionError(error)) status?.lost(error)
         throw error

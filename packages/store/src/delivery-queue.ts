@@ -86,7 +86,12 @@ export class DeliveryQueues {
       if (state !== 'completed' && state !== 'failed') return
       await existing.remove()
     }
-    await queue.add(FLUSH_JOB, audience === '' ? { output } : { output, audience }, { jobId, delay: Math.max(0, Math.round(delayMs)), removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } })
+    await queue.add(FLUSH_JOB, audience === '' ? { output } : { output, audience }, {
+      jobId,
+      delay: Math.max(0, Math.round(delayMs)),
+      removeOnComplete: { count: 100 },
+      removeOnFail: { count: 100 },
+    })
   }
 
   /** Closes every queue connection. */

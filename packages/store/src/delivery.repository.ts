@@ -1,8 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
-import type { Workload } from '@postee/shared'
 import type { Database, DeliveriesTable, DeliveryStatus } from './database.js'
 import { toScanForDelivery, type ScanForDelivery } from './scan-query.repository.js'
-import type { StoredDiff } from './scan-writes.js'
 
 /** A delivery row as the API shows it. */
 export interface DeliveryView {
@@ -81,7 +79,11 @@ export async function getDelivery(db: Kysely<Database>, id: string): Promise<Del
 /** Notes that deliveries are in the queue, so the relay leaves them alone. */
 export async function markEnqueued(db: Kysely<Database>, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return
-  await db.updateTable('deliveries').set({ enqueued_at: sql`now()` }).where('id', 'in', ids).execute()
+  await db
+    .updateTable('deliveries')
+    .set({ enqueued_at: sql`now()` })
+    .where('id', 'in', ids)
+    .execute()
 }
 
 /**
@@ -115,7 +117,11 @@ export async function markAttemptFailed(
       .executeTakeFirst()
     // A batch's final failure is its held deliveries' too; while it retries they stay buffered.
     if (status !== 'pending' && Number(updated.numUpdatedRows) > 0) {
-      await trx.updateTable('deliveries').set({ status, last_error: error, updated_at: sql`now()` }).where('batch_id', '=', id).execute()
+      await trx
+        .updateTable('deliveries')
+        .set({ status, last_error: error, updated_at: sql`now()` })
+        .where('batch_id', '=', id)
+        .execute()
     }
   })
 }
@@ -147,7 +153,8 @@ export interface ReplaySelector {
 export async function markForReplay(db: Kysely<Database>, selector: ReplaySelector): Promise<{ id: string; output: string }[]> {
   return db.transaction().execute(async (trx) => {
     let query = trx.selectFrom('deliveries').select(['id', 'batch_id']).where('status', 'in', ['failed', 'dead'])
-    if (selector.ids) query = query.where('id', 'in', selector.ids.length > 0 ? [...selector.ids] : ['00000000-0000-0000-0000-000000000000'])
+    if (selector.ids)
+      query = query.where('id', 'in', selector.ids.length > 0 ? [...selector.ids] : ['00000000-0000-0000-0000-000000000000'])
     if (selector.output) query = query.where('output', '=', selector.output)
     if (selector.since) query = query.where('updated_at', '>=', selector.since)
     const targets = [...new Set((await query.execute()).map((row) => row.batch_id ?? row.id))]
@@ -163,7 +170,11 @@ export async function markForReplay(db: Kysely<Database>, selector: ReplaySelect
       await trx
         .updateTable('deliveries')
         .set({ status: 'buffered', updated_at: sql`now()` })
-        .where('batch_id', 'in', replayed.map((row) => row.id))
+        .where(
+          'batch_id',
+          'in',
+          replayed.map((row) => row.id),
+        )
         .execute()
     }
     return replayed
@@ -248,7 +259,10 @@ export async function claimDeliveries(db: Kysely<Database>, ids: readonly string
 }
 
 /** Records several successful sends in one statement; a batch's members are sent with it. */
-export async function markSentMany(db: Kysely<Database>, sent: readonly { readonly id: string; readonly externalId: string | undefined }[]): Promise<void> {
+export async function markSentMany(
+  db: Kysely<Database>,
+  sent: readonly { readonly id: string; readonly externalId: string | undefined }[],
+): Promise<void> {
   if (sent.length === 0) return
   await sql`update deliveries d set status = 'sent', external_id = v.external_id, last_error = null, sent_at = now(), updated_at = now()
     from unnest(${sent.map((s) => s.id)}::uuid[], ${sent.map((s) => s.externalId ?? null)}::text[]) as v(id, external_id)

@@ -11,7 +11,15 @@ function capture(): { log: Logger; lines: () => Record<string, unknown>[] } {
       done()
     },
   })
-  return { log: pino({ level: 'debug' }, stream), lines: () => chunks.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line)) }
+  return {
+    log: pino({ level: 'debug' }, stream),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line)),
+  }
 }
 
 const coded = (message: string, code: string) => Object.assign(new Error(message), { code })
@@ -64,10 +72,18 @@ describe('DependencyStatus', () => {
     const messages = lines().map((line) => [line.level, line.msg])
     expect(messages).to.deep.equal([
       [30, 'postgres answers at db.internal:6543 (DATABASE_URL)'],
-      [40, 'postgres is unreachable at db.internal:6543 (DATABASE_URL): requests and jobs that need it fail or wait until it answers again'],
+      [
+        40,
+        'postgres is unreachable at db.internal:6543 (DATABASE_URL): requests and jobs that need it fail or wait until it answers again',
+      ],
       [30, 'postgres is reachable again at db.internal:6543 (DATABASE_URL)'],
     ])
-    expect(lines()[1]).to.include({ dependency: 'postgres', variable: 'DATABASE_URL', host: 'db.internal:6543', err: 'Connection terminated unexpectedly' })
+    expect(lines()[1]).to.include({
+      dependency: 'postgres',
+      variable: 'DATABASE_URL',
+      host: 'db.internal:6543',
+      err: 'Connection terminated unexpectedly',
+    })
     expect(JSON.stringify(lines())).not.to.include('s3cret')
   })
 

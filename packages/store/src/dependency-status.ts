@@ -88,7 +88,8 @@ export class DependencyStatus {
     const downMs = this.#downSince === undefined ? 0 : Date.now() - this.#downSince
     this.#downSince = undefined
     if (first) this.log.info(this.context, `${this.name} answers at ${this.host} (${this.variable})`)
-    else if (this.#lostLogged) this.log.info({ ...this.context, downMs }, `${this.name} is reachable again at ${this.host} (${this.variable})`)
+    else if (this.#lostLogged)
+      this.log.info({ ...this.context, downMs }, `${this.name} is reachable again at ${this.host} (${this.variable})`)
     this.#lostLogged = false
   }
 
@@ -105,8 +106,22 @@ export class DependencyStatus {
 // pg and Postgres errors that mean "the connection is gone or never came", not "this statement is
 // wrong": SQLSTATE class 08 (connection exception), 57P01-57P03 (shutdown, crash, starting up),
 // 53300 (too many connections), plus what the pg client itself raises.
-const PG_CONNECTION_MESSAGES = /Connection terminated|Query read timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|Connection closed|connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/i
-const PG_CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+const PG_CONNECTION_MESSAGES =
+  /Connection terminated|Query read timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|Connection closed|connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/i
+const PG_CONNECTION_CODES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+])
 
 /** Thrown instead of trying a dependency already known to be unreachable. */
 export class DependencyUnavailableError extends Error {
@@ -126,7 +141,8 @@ export function isPostgresConnectionError(error: unknown): boolean {
   return PG_CONNECTION_MESSAGES.test(error.message)
 }
 
-const REDIS_CONNECTION_MESSAGES = /Redis did not answer|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|Connection is closed|Stream isn't writeable|max retries per request|All sentinels are unreachable|connect ETIMEDOUT|Socket closed unexpectedly|LOADING/i
+const REDIS_CONNECTION_MESSAGES =
+  /Redis did not answer|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|Connection is closed|Stream isn't writeable|max retries per request|All sentinels are unreachable|connect ETIMEDOUT|Socket closed unexpectedly|LOADING/i
 
 /** True when an ioredis or BullMQ error says Redis could not be reached. */
 export function isRedisConnectionError(error: unknown): boolean {

@@ -64,7 +64,11 @@ export function relaySettingsFromEnv(env: NodeJS.ProcessEnv): RelaySettings {
     if (text === undefined || text.trim() === '') return fallback
     const value = Number(text)
     if (Number.isFinite(value) && value >= 0) return value
-    problems.push({ item: 'environment', key: name, message: `${JSON.stringify(text)} is not a number of milliseconds ≥ 0; write e.g. ${fallback}` })
+    problems.push({
+      item: 'environment',
+      key: name,
+      message: `${JSON.stringify(text)} is not a number of milliseconds ≥ 0; write e.g. ${fallback}`,
+    })
     return fallback
   }
   const settings = {

@@ -26,7 +26,19 @@ export async function getScanView(db: Kysely<Database>, id: string): Promise<Sca
     .leftJoin('scan_history as h', (join) =>
       join.onRef('h.registry', '=', 's.registry').onRef('h.image', '=', 's.image').onRef('h.digest', '=', 's.digest'),
     )
-    .select(['s.id', 's.source', 's.registry', 's.image', 's.digest', 's.outcome', 's.received_at', 's.base_digest', 's.base_scan_id', 's.diff', 'h.workloads'])
+    .select([
+      's.id',
+      's.source',
+      's.registry',
+      's.image',
+      's.digest',
+      's.outcome',
+      's.received_at',
+      's.base_digest',
+      's.base_scan_id',
+      's.diff',
+      'h.workloads',
+    ])
     .where('s.id', '=', id)
     .executeTakeFirst()
   if (!row) return undefined

@@ -1,5 +1,14 @@
 import { sql, type Kysely } from 'kysely'
-import { packFindings, summarizeDiff, summarizeScan, type RescanDecision, type Scan, type ScanDiff, type StoredFinding, type Workload } from '@postee/shared'
+import {
+  packFindings,
+  summarizeDiff,
+  summarizeScan,
+  type RescanDecision,
+  type Scan,
+  type ScanDiff,
+  type StoredFinding,
+  type Workload,
+} from '@postee/shared'
 import { packBody, packSummary } from './body.js'
 import type { Database } from './database.js'
 import type { PlannedDelivery, ScanToRecord } from './scan.repository.js'
@@ -44,7 +53,13 @@ export async function writeAll(
   planned: readonly (readonly PlannedDelivery[])[],
 ): Promise<void> {
   // The summary is what a dispatcher renders from; the body only goes out whole (webhook).
-  const scans = inputs.map(({ id, scan, rawBody }, i) => ({ id, scan, decision: decisions[i]!, body: packBody(rawBody), summary: packSummary(summarizeScan(scan)) }))
+  const scans = inputs.map(({ id, scan, rawBody }, i) => ({
+    id,
+    scan,
+    decision: decisions[i]!,
+    body: packBody(rawBody),
+    summary: packSummary(summarizeScan(scan)),
+  }))
   const groups = historyGroups(inputs, decisions)
   const seen = groups.filter((g) => g.latest === undefined)
   const stored = groups.flatMap((g) => (g.latest ? [{ ...historyRow(g.latest), workloads: JSON.stringify(g.workloads) }] : []))

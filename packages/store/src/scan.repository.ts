@@ -102,13 +102,21 @@ export async function recordScans(
       const decisions = await decideAll(conn, inputs)
       const planned = inputs.map((input, i) => plan(input, decisions[i]!))
       await writeAll(conn, inputs, decisions, planned)
-      const held = planned.flat().flatMap((d) => (d.status === 'buffered' && d.aggregation ? [{ output: d.output, aggregation: d.aggregation, audience: d.audience ?? '' }] : []))
+      const held = planned
+        .flat()
+        .flatMap((d) =>
+          d.status === 'buffered' && d.aggregation ? [{ output: d.output, aggregation: d.aggregation, audience: d.audience ?? '' }] : [],
+        )
       const triggers = held.length > 0 ? await holdForAggregation(conn, held) : []
       await sql`commit`.execute(conn)
       return inputs.map((_input, i) => {
         const outputs = new Set(planned[i]!.map((d) => d.output))
         const audiences = new Set(planned[i]!.map((d) => `${d.output}\u001f${d.audience ?? ''}`))
-        return { decision: decisions[i]!, deliveries: planned[i]!, aggregation: triggers.filter((t) => outputs.has(t.output) && audiences.has(`${t.output}\u001f${t.audience}`)) }
+        return {
+          decision: decisions[i]!,
+          deliveries: planned[i]!,
+          aggregation: triggers.filter((t) => outputs.has(t.output) && audiences.has(`${t.output}\u001f${t.audience}`)),
+        }
       })
     } catch (error) {
       await sql`rollback`.execute(conn).catch(() => undefined)
@@ -142,14 +150,26 @@ async function decideAll(trx: Kysely<Database>, inputs: readonly ScanToRecord[])
   const choices = inputs.map((input) => {
     const identity = identityOf(input.scan)
     const fromTable = stored.get(identity)!
-    const choice = chooseBase(input.scan, input.fingerprint, { ...fromTable, sameIdentity: written.get(identity) ?? fromTable.sameIdentity })
+    const choice = chooseBase(input.scan, input.fingerprint, {
+      ...fromTable,
+      sameIdentity: written.get(identity) ?? fromTable.sameIdentity,
+    })
     if (choice.outcome !== 'unchanged') {
-      written.set(identity, { historyId: -1, scanId: input.id, digest: input.scan.digest, fingerprint: input.fingerprint, findings: input.scan.findings })
+      written.set(identity, {
+        historyId: -1,
+        scanId: input.id,
+        digest: input.scan.digest,
+        fingerprint: input.fingerprint,
+        findings: input.scan.findings,
+      })
     }
     return choice
   })
   const needsDiff = (choice: (typeof choices)[number]) => choice.base !== undefined && choice.outcome !== 'unchanged'
-  const fromHistory = await loadFindings(trx, choices.flatMap((choice) => (needsDiff(choice) && !choice.base!.findings ? [choice.base!.historyId] : [])))
+  const fromHistory = await loadFindings(
+    trx,
+    choices.flatMap((choice) => (needsDiff(choice) && !choice.base!.findings ? [choice.base!.historyId] : [])),
+  )
   const decisions = choices.map((choice, i) => {
     const base = choice.base
     if (!base) return { outcome: choice.outcome, base: undefined, diff: undefined }
@@ -209,14 +229,23 @@ async function loadCandidates(db: Kysely<Database>, scans: readonly Scan[]): Pro
   const result: Candidates[] = scans.map(() => ({ sameIdentity: undefined, previousDigest: undefined, latestOtherDigest: undefined }))
   const key = { same: 'sameIdentity', previous: 'previousDigest', latest: 'latestOtherDigest' } as const
   for (const row of rows) {
-    result[row.n]![key[row.role]] = { historyId: Number(row.id), scanId: row.latest_scan_id, digest: row.digest, fingerprint: row.fingerprint }
+    result[row.n]![key[row.role]] = {
+      historyId: Number(row.id),
+      scanId: row.latest_scan_id,
+      digest: row.digest,
+      fingerprint: row.fingerprint,
+    }
   }
   return result
 }
 
 async function loadFindings(db: Kysely<Database>, historyIds: readonly number[]): Promise<Map<number, Finding[]>> {
   if (historyIds.length === 0) return new Map()
-  const rows = await db.selectFrom('scan_history').select(['id', 'findings']).where('id', 'in', [...new Set(historyIds)]).execute()
+  const rows = await db
+    .selectFrom('scan_history')
+    .select(['id', 'findings'])
+    .where('id', 'in', [...new Set(historyIds)])
+    .execute()
   const sets = new Map<number, Finding[]>()
   // One row at a time, each row's text let go as soon as it is unpacked.
   for (let i = 0; i < rows.length; i++) {

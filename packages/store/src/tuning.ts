@@ -32,7 +32,11 @@ export function tuningFromEnv(env: NodeJS.ProcessEnv): ProcessTuning {
     if (text === undefined || text.trim() === '') return fallback
     const value = Number(text)
     if (Number.isInteger(value) && value >= 100) return value
-    problems.push({ item: 'environment', key: name, message: `${JSON.stringify(text)} is not a whole number of milliseconds ≥ 100; write e.g. ${fallback}` })
+    problems.push({
+      item: 'environment',
+      key: name,
+      message: `${JSON.stringify(text)} is not a whole number of milliseconds ≥ 100; write e.g. ${fallback}`,
+    })
     return fallback
   }
   const tuning = Object.fromEntries(Object.entries(DEFAULTS).map(([key, spec]) => [key, read(spec)])) as unknown as ProcessTuning

@@ -2,15 +2,42 @@ import { randomUUID } from 'node:crypto'
 import { expect } from 'chai'
 import type { Kysely } from 'kysely'
 import { createTestDatabase, type TestDatabase } from '@postee/testkit'
-import { flushOutput, holdForAggregation, listOpenWindows, markAttemptFailed, claimDelivery, markForReplay, markSent, openDatabase, type Database } from '../src/index.js'
+import {
+  flushOutput,
+  holdForAggregation,
+  listOpenWindows,
+  markAttemptFailed,
+  claimDelivery,
+  markForReplay,
+  markSent,
+  openDatabase,
+  type Database,
+} from '../src/index.js'
 
 async function hold(db: Kysely<Database>, output: string, aggregation: { issuesNumber?: number; timeoutMs?: number }, audience = '') {
   const scanId = randomUUID()
   const id = randomUUID()
   return db.transaction().execute(async (trx) => {
-    await trx.insertInto('scans').values({ id: scanId, source: 'aqua', registry: 'r', image: id, digest: '', outcome: 'new', raw_body: '{}', size_bytes: 2, diff: null, base_digest: null, base_scan_id: null }).execute()
+    await trx
+      .insertInto('scans')
+      .values({
+        id: scanId,
+        source: 'aqua',
+        registry: 'r',
+        image: id,
+        digest: '',
+        outcome: 'new',
+        raw_body: '{}',
+        size_bytes: 2,
+        diff: null,
+        base_digest: null,
+        base_scan_id: null,
+      })
+      .execute()
     await trx.insertInto('deliveries').values({ id, scan_id: scanId, output, audience, kind: 'webhook', status: 'buffered' }).execute()
-    const [trigger] = await holdForAggregation(trx, [{ output, audience, aggregation: { issuesNumber: aggregation.issuesNumber, timeoutMs: aggregation.timeoutMs } }])
+    const [trigger] = await holdForAggregation(trx, [
+      { output, audience, aggregation: { issuesNumber: aggregation.issuesNumber, timeoutMs: aggregation.timeoutMs } },
+    ])
     return { id, trigger: trigger! }
   })
 }
@@ -46,7 +73,10 @@ describe('aggregation repository (Postgres)', () => {
     const alice2 = await hold(db, 'owners', aggregation, 'email-alice')
     expect(alice2.trigger).to.include({ full: true })
     const windows = (await listOpenWindows(db)).filter((w) => w.output === 'owners').map((w) => [w.audience, w.held])
-    expect(windows).to.have.deep.members([['email-alice', 2], ['email-mallory', 1]])
+    expect(windows).to.have.deep.members([
+      ['email-alice', 2],
+      ['email-mallory', 1],
+    ])
 
     const batchId = randomUUID()
     const output = { name: 'owners', kind: 'webhook', aggregation }
@@ -62,7 +92,11 @@ describe('aggregation repository (Postgres)', () => {
 
   it('a flush before the window ends and below the count does nothing and says when to look again', async () => {
     await hold(db, 'early', { timeoutMs: 60_000 })
-    const outcome = await flushOutput(db, { name: 'early', kind: 'webhook', aggregation: { issuesNumber: undefined, timeoutMs: 60_000 } }, randomUUID())
+    const outcome = await flushOutput(
+      db,
+      { name: 'early', kind: 'webhook', aggregation: { issuesNumber: undefined, timeoutMs: 60_000 } },
+      randomUUID(),
+    )
     expect(outcome.batch).to.equal(undefined)
     expect(outcome.notBefore!.getTime()).to.be.greaterThan(Date.now() + 50_000)
   })
@@ -70,7 +104,11 @@ describe('aggregation repository (Postgres)', () => {
   it('an output whose aggregation keys were removed flushes what it holds at once', async () => {
     await hold(db, 'unaggregated', { timeoutMs: 3_600_000 })
     await hold(db, 'unaggregated', { timeoutMs: 3_600_000 })
-    const outcome = await flushOutput(db, { name: 'unaggregated', kind: 'webhook', aggregation: { issuesNumber: undefined, timeoutMs: undefined } }, randomUUID())
+    const outcome = await flushOutput(
+      db,
+      { name: 'unaggregated', kind: 'webhook', aggregation: { issuesNumber: undefined, timeoutMs: undefined } },
+      randomUUID(),
+    )
     expect(outcome.batch?.size).to.equal(2)
     expect(outcome.next).to.equal(undefined)
   })
@@ -103,10 +141,15 @@ describe('aggregation repository (Postgres)', () => {
     expect(members.map((m) => m.status)).to.deep.equal(['dead', 'dead'])
     const replayed = await markForReplay(db, { ids: [members[0]!.id] })
     expect(replayed.map((r) => r.id)).to.deep.equal([batchId])
-    expect((await db.selectFrom('deliveries').select('status').where('batch_id', '=', batchId).execute()).map((m) => m.status)).to.deep.equal(['buffered', 'buffered'])
+    expect(
+      (await db.selectFrom('deliveries').select('status').where('batch_id', '=', batchId).execute()).map((m) => m.status),
+    ).to.deep.equal(['buffered', 'buffered'])
     await claimDelivery(db, batchId)
     await markSent(db, batchId, 'EXT-1')
     const sent = await db.selectFrom('deliveries').select(['status', 'external_id']).where('batch_id', '=', batchId).execute()
-    expect(sent).to.deep.equal([{ status: 'sent', external_id: 'EXT-1' }, { status: 'sent', external_id: 'EXT-1' }])
+    expect(sent).to.deep.equal([
+      { status: 'sent', external_id: 'EXT-1' },
+      { status: 'sent', external_id: 'EXT-1' },
+    ])
   })
 })

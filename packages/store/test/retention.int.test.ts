@@ -4,19 +4,54 @@ import { sql, type Kysely } from 'kysely'
 import { createTestDatabase, type TestDatabase } from '@postee/testkit'
 import { applyRetention, openDatabase, type Database, type DeliveryStatus } from '../src/index.js'
 
-async function seedScan(db: Kysely<Database>, image: string, daysAgo: number, bytes: number, deliveryStatus?: DeliveryStatus): Promise<string> {
+async function seedScan(
+  db: Kysely<Database>,
+  image: string,
+  daysAgo: number,
+  bytes: number,
+  deliveryStatus?: DeliveryStatus,
+): Promise<string> {
   const id = randomUUID()
   const at = sql<Date>`now() - make_interval(days => ${daysAgo})`
   await db
     .insertInto('scans')
-    .values({ id, source: 'aqua', registry: 'r', image, digest: 'd', outcome: 'new', raw_body: 'x'.repeat(bytes), size_bytes: bytes, diff: null, base_digest: null, base_scan_id: null, received_at: at })
+    .values({
+      id,
+      source: 'aqua',
+      registry: 'r',
+      image,
+      digest: 'd',
+      outcome: 'new',
+      raw_body: 'x'.repeat(bytes),
+      size_bytes: bytes,
+      diff: null,
+      base_digest: null,
+      base_scan_id: null,
+      received_at: at,
+    })
     .execute()
   await db
     .insertInto('scan_history')
-    .values({ registry: 'r', image, digest: 'd', fingerprint: 'f', findings: '[]', disallowed: false, malware_count: 0, sensitive_count: 0, latest_scan_id: id, size_bytes: bytes, first_seen: at, last_seen: at })
+    .values({
+      registry: 'r',
+      image,
+      digest: 'd',
+      fingerprint: 'f',
+      findings: '[]',
+      disallowed: false,
+      malware_count: 0,
+      sensitive_count: 0,
+      latest_scan_id: id,
+      size_bytes: bytes,
+      first_seen: at,
+      last_seen: at,
+    })
     .execute()
   if (deliveryStatus) {
-    await db.insertInto('deliveries').values({ id: randomUUID(), scan_id: id, output: 'o', kind: 'webhook', status: deliveryStatus }).execute()
+    await db
+      .insertInto('deliveries')
+      .values({ id: randomUUID(), scan_id: id, output: 'o', kind: 'webhook', status: deliveryStatus })
+      .execute()
   }
   return id
 }
@@ -60,7 +95,10 @@ describe('applyRetention (Postgres)', () => {
 
   it('does nothing when neither key is set, and only one replica runs a pass at a time', async () => {
     await seedScan(db, 'old', 400, 10, 'sent')
-    expect(await applyRetention(db, { deleteOldDataDays: undefined, maxBytes: undefined })).to.include({ historyDeleted: 0, scansDeleted: 0 })
+    expect(await applyRetention(db, { deleteOldDataDays: undefined, maxBytes: undefined })).to.include({
+      historyDeleted: 0,
+      scansDeleted: 0,
+    })
     const other = openDatabase(database.url, { max: 1 })
     try {
       await other.connection().execute(async (conn) => {

@@ -10,7 +10,9 @@ type AquaJson = Record<string, unknown> & { resources: { vulnerabilities: { name
 function record(db: Kysely<Database>, scan: Scan, outputs: string[] = ['hook']) {
   const id = randomUUID()
   return recordScan(db, { id, scan, rawBody: JSON.stringify({ image: scan.image }), fingerprint: scanFingerprint(scan) }, ({ outcome }) =>
-    outcome === 'unchanged' ? [] : outputs.map((output): PlannedDelivery => ({ id: randomUUID(), output, kind: 'webhook', status: 'pending' })),
+    outcome === 'unchanged'
+      ? []
+      : outputs.map((output): PlannedDelivery => ({ id: randomUUID(), output, kind: 'webhook', status: 'pending' })),
   ).then((recorded) => ({ id, ...recorded }))
 }
 

@@ -20,11 +20,16 @@ describe('process tuning from the environment', () => {
   })
 
   it('reads every variable, and lists every bad one at once', () => {
-    expect(tuningFromEnv({ POSTEE_LOCK_DURATION_MS: '2000', POSTEE_STALLED_INTERVAL_MS: '1000' })).to.include({ lockMs: 2_000, stalledCheckMs: 1_000 })
+    expect(tuningFromEnv({ POSTEE_LOCK_DURATION_MS: '2000', POSTEE_STALLED_INTERVAL_MS: '1000' })).to.include({
+      lockMs: 2_000,
+      stalledCheckMs: 1_000,
+    })
     expect(() => tuningFromEnv({ POSTEE_LOCK_DURATION_MS: '30s', POSTEE_DRAIN_GRACE_MS: '5' })).to.throw(
       /environment › POSTEE_LOCK_DURATION_MS: "30s" is not a whole number of milliseconds ≥ 100; write e.g. 30000\n\s+environment › POSTEE_DRAIN_GRACE_MS: "5" is not/,
     )
-    expect(() => relaySettingsFromEnv({ POSTEE_RELAY_REQUEUE_MS: 'soon' })).to.throw(/environment › POSTEE_RELAY_REQUEUE_MS: "soon" is not a number of milliseconds ≥ 0/)
+    expect(() => relaySettingsFromEnv({ POSTEE_RELAY_REQUEUE_MS: 'soon' })).to.throw(
+      /environment › POSTEE_RELAY_REQUEUE_MS: "soon" is not a number of milliseconds ≥ 0/,
+    )
   })
 })
 

@@ -39,7 +39,9 @@ describe('expectGolden', () => {
 
   it('fails on a missing file and writes nothing', () => {
     const file = join(dir, 'missing.txt')
-    expect(attempt(() => expectGolden(file, 'x', {}))?.message).to.match(/^missing golden file .*missing\.txt: run this test once with UPDATE_GOLDEN=1/)
+    expect(attempt(() => expectGolden(file, 'x', {}))?.message).to.match(
+      /^missing golden file .*missing\.txt: run this test once with UPDATE_GOLDEN=1/,
+    )
     expect(attempt(() => readFileSync(file))).to.be.instanceOf(Error)
   })
 

@@ -37,7 +37,8 @@ function firstDifference(expected: string, actual: string): string {
   const got = actual.split('\n')
   const line = want.findIndex((text, i) => text !== got[i])
   const at = line === -1 ? want.length : line
-  const show = (text: string | undefined): string => (text === undefined ? '(no line)' : JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text))
+  const show = (text: string | undefined): string =>
+    text === undefined ? '(no line)' : JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text)
   return `first difference at line ${at + 1}: expected ${show(want[at])}, got ${show(got[at])}`
 }
 
@@ -49,17 +50,25 @@ function firstDifference(expected: string, actual: string): string {
 export function expectGolden(file: string | URL, actual: string, env: NodeJS.ProcessEnv = process.env): void {
   const path = typeof file === 'string' ? file : fileURLToPath(file)
   if (updateRequested(env) && underCi(env)) {
-    throw new Error(`${path}: UPDATE_GOLDEN=1 is refused under CI (CI=${env['CI']}); golden files are rewritten on a developer machine and committed after review`)
+    throw new Error(
+      `${path}: UPDATE_GOLDEN=1 is refused under CI (CI=${env['CI']}); golden files are rewritten on a developer machine and committed after review`,
+    )
   }
   const expected = existsSync(path) ? readFileSync(path, 'utf8') : undefined
   if (expected === actual) return
   if (updateRequested(env)) {
     mkdirSync(dirname(path), { recursive: true })
     writeFileSync(path, actual)
-    throw new GoldenUpdated(`${path} ${expected === undefined ? 'written' : 'rewritten'} (UPDATE_GOLDEN=1): review the git diff, then run again without UPDATE_GOLDEN`)
+    throw new GoldenUpdated(
+      `${path} ${expected === undefined ? 'written' : 'rewritten'} (UPDATE_GOLDEN=1): review the git diff, then run again without UPDATE_GOLDEN`,
+    )
   }
   if (expected === undefined) {
-    throw new Error(`missing golden file ${path}: run this test once with UPDATE_GOLDEN=1 (not under CI), review the new file and commit it`)
+    throw new Error(
+      `missing golden file ${path}: run this test once with UPDATE_GOLDEN=1 (not under CI), review the new file and commit it`,
+    )
   }
-  throw new Error(`${path} differs from the output (${firstDifference(expected, actual)}); if the change is intended, run with UPDATE_GOLDEN=1 and review the git diff`)
+  throw new Error(
+    `${path} differs from the output (${firstDifference(expected, actual)}); if the change is intended, run with UPDATE_GOLDEN=1 and review the git diff`,
+  )
 }

@@ -60,7 +60,9 @@ async function resolveServerUrls(): Promise<{ databaseUrl: string; redisUrl: str
   if (DATABASE_URL && REDIS_URL) return { databaseUrl: DATABASE_URL, redisUrl: REDIS_URL }
   if (!dockerAvailable()) {
     if (await localServersAnswer()) return { databaseUrl: DATABASE_URL ?? LOCAL_DATABASE_URL, redisUrl: REDIS_URL ?? LOCAL_REDIS_URL }
-    throw new Error(`set DATABASE_URL and REDIS_URL for the tests (e.g. ${LOCAL_DATABASE_URL} and ${LOCAL_REDIS_URL}), run Postgres and Redis on those local ports, or run a Docker engine for testcontainers`)
+    throw new Error(
+      `set DATABASE_URL and REDIS_URL for the tests (e.g. ${LOCAL_DATABASE_URL} and ${LOCAL_REDIS_URL}), run Postgres and Redis on those local ports, or run a Docker engine for testcontainers`,
+    )
   }
   containerUrls ??= startContainers()
   const urls = await containerUrls

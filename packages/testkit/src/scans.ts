@@ -49,7 +49,11 @@ export function generatedItem(count: number, options: { withDiff?: boolean; n?: 
 
 function itemOf(scan: Scan, rawBody: string, options: { withDiff?: boolean; n?: number }): DeliveryItem {
   const n = options.n ?? 1
-  const base = scan.findings.filter((_, i) => i % 4 !== 0).concat([{ resource: 'openssl', resourceVersion: '1.0.2k-r0', vulnerability: 'CVE-2016-0001', severity: 'high', fixVersion: '1.0.2l-r0' }])
+  const base = scan.findings
+    .filter((_, i) => i % 4 !== 0)
+    .concat([
+      { resource: 'openssl', resourceVersion: '1.0.2k-r0', vulnerability: 'CVE-2016-0001', severity: 'high', fixVersion: '1.0.2l-r0' },
+    ])
   return {
     deliveryId: stableId(n),
     scanId: stableId(1000 + n),
@@ -129,7 +133,9 @@ export function largeAquaScanBody(findings: number, tag = 'big', digestTag = tag
         }),
       )
     }
-    resources.push(`{"resource":{"format":"deb","name":"pkg-${r}","version":"1.${r % 13}.0"},"scanned":true,"vulnerabilities":[${vulnerabilities.join(',')}]}`)
+    resources.push(
+      `{"resource":{"format":"deb","name":"pkg-${r}","version":"1.${r % 13}.0"},"scanned":true,"vulnerabilities":[${vulnerabilities.join(',')}]}`,
+    )
   }
   const counts = Object.fromEntries(AQUA_LEVELS.map((level, i) => [level, Math.floor(findings / 5) + (i < findings % 5 ? 1 : 0)]))
   const head = JSON.stringify({

@@ -33,4 +33,3 @@ export function leakedRuns(text: string, secret: string): string[] {
   for (let i = 0; i + 8 <= lower.length; i++) if (folded.includes(lower.slice(i, i + 8))) runs.push(lower.slice(i, i + 8))
   return runs
 }
-

@@ -11,7 +11,6 @@ describe('waitFor', () => {
   it('treats a throwing or rejecting check as "not yet"', async () => {
     let calls = 0
     const value = await waitFor(
-      // eslint-disable-next-line @typescript-eslint/require-await -- an async check, so that the throw is a rejection
       async () => {
         calls++
         if (calls < 3) throw new Error('not ready')

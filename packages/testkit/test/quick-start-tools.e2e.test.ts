@@ -57,7 +57,11 @@ describe('echo sink (a real process): names the image of every source', () => {
   for (const [source, fixture, line] of cases) {
     it(source, async () => {
       const id = line.source.match(/delivery=(\S+?) /)![1]!
-      const response = await fetch(url, { method: 'POST', body: readFixture(fixture), headers: { 'content-type': 'application/json', 'x-postee-delivery': id } })
+      const response = await fetch(url, {
+        method: 'POST',
+        body: readFixture(fixture),
+        headers: { 'content-type': 'application/json', 'x-postee-delivery': id },
+      })
       expect(response.status).to.equal(200)
       const printed = await waitFor(sink, line)
       expect(printed).to.not.include('undefined')
@@ -68,6 +72,8 @@ describe('echo sink (a real process): names the image of every source', () => {
     const batch = `[${readFixture('aqua-input.json').toString()},${readFixture('trivy-input.json').toString()}]`
     await fetch(url, { method: 'POST', body: batch, headers: { 'content-type': 'application/json', 'x-postee-delivery': 'batch-1' } })
     const printed = await waitFor(sink, /delivery=batch-1 .*\n/)
-    expect(printed).to.match(/delivery=batch-1 Aqua\/\S+, \S+\/\S+\n/).and.not.include('undefined')
+    expect(printed)
+      .to.match(/delivery=batch-1 Aqua\/\S+, \S+\/\S+\n/)
+      .and.not.include('undefined')
   })
 })

@@ -1,5 +1,6 @@
-import { createServer, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { HTTP_LIMIT_DEFAULTS, adminAccess, presentedToken, type HttpLimits, type Secret } from '@postee/shared'
+import { withTimeout } from '@postee/store'
 import type { DispatcherMetrics } from './metrics.js'
 
 /** What the dispatcher's own port serves. */
@@ -21,7 +22,7 @@ export interface HealthServerDependencies {
 export function createHealthServer(deps: HealthServerDependencies): Server {
   const limits = deps.httpLimits ?? HTTP_LIMIT_DEFAULTS
   const options = { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: 1_000 }
-  return createServer(options, async (req, res) => {
+  const respond = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
     const path = new URL(req.url ?? '/', 'http://dispatcher').pathname
     if (req.method === 'GET' && path === '/healthz') return void json(200, { status: 'ok' })
@@ -31,7 +32,12 @@ export function createHealthServer(deps: HealthServerDependencies): Server {
     }
     if (req.method === 'GET' && path === '/metrics') {
       try {
-        const text = await deps.metrics.registry.metrics()
+        // Queue gauges read Redis: while it is down, the scrape fails fast instead of hanging.
+        const text = await withTimeout(
+          deps.metrics.registry.metrics(),
+          METRICS_TIMEOUT_MS,
+          'the metrics were not collected in time (Redis or Postgres down?)',
+        )
         return void res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(text)
       } catch (error) {
         return void json(503, { error: `metrics unavailable: ${(error as Error).message}` })
@@ -39,14 +45,26 @@ export function createHealthServer(deps: HealthServerDependencies): Server {
     }
     if (req.method === 'POST' && path === '/reload') {
       const header = req.headers['x-postee-token']
-      const access = adminAccess(presentedToken({ authorization: req.headers.authorization, header: typeof header === 'string' ? header : undefined }), deps.tokens())
+      const access = adminAccess(
+        presentedToken({ authorization: req.headers.authorization, header: typeof header === 'string' ? header : undefined }),
+        deps.tokens(),
+      )
       if (!access.allowed) return void refuse(res, access.status, access.error)
       const result = await deps.reload()
       return void json(result.applied ? 200 : 422, result)
     }
     json(404, { error: 'not found: GET /healthz, /readyz, /metrics; POST /reload' })
+  }
+  return createServer(options, (req, res) => {
+    respond(req, res).catch((error: Error) => {
+      if (res.headersSent) return void res.destroy()
+      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `the request failed: ${error.message}` }))
+    })
   })
 }
+
+/** How long a scrape of /metrics may take before it is answered 503. */
+const METRICS_TIMEOUT_MS = 1_500
 
 // A refused request's connection is closed after the answer; its body is never read.
 function refuse(res: ServerResponse, status: number, error: string): void {

@@ -1,6 +1,25 @@
 import type { Kysely } from 'kysely'
-import { DeliveryError, SEVERITIES, countBySeverity, parseScanBody, zeroCounts, unpackFindings, type DeliveryBatch, type DeliveryItem, type ScanDiff, type Workload } from '@postee/shared'
-import { getScansForDelivery, listBatchMembers, type ClaimedDelivery, type Database, type DeliveryView, type ScanForDelivery, type StoredDiff } from '@postee/store'
+import {
+  DeliveryError,
+  SEVERITIES,
+  countBySeverity,
+  parseScanBody,
+  zeroCounts,
+  unpackFindings,
+  type DeliveryBatch,
+  type DeliveryItem,
+  type ScanDiff,
+  type Workload,
+} from '@postee/shared'
+import {
+  getScansForDelivery,
+  listBatchMembers,
+  type ClaimedDelivery,
+  type Database,
+  type DeliveryView,
+  type ScanForDelivery,
+  type StoredDiff,
+} from '@postee/store'
 
 // The stored lists are bounded (the most severe SUMMARY_ROWS); the counts are whole.
 function toDiff(stored: StoredDiff | null): ScanDiff | undefined {

@@ -37,7 +37,11 @@ async function main(): Promise<void> {
   if (!config) process.exit(1)
   const postgres = new DependencyStatus('postgres', env.databaseUrl, log)
   const redis = new DependencyStatus('redis', env.redisUrl, log)
-  const db = openDatabase(env.databaseUrl, { connectTimeoutMs: env.postgresConnectTimeoutMs, queryTimeoutMs: env.postgresQueryTimeoutMs, status: postgres })
+  const db = openDatabase(env.databaseUrl, {
+    connectTimeoutMs: env.postgresConnectTimeoutMs,
+    queryTimeoutMs: env.postgresQueryTimeoutMs,
+    status: postgres,
+  })
   const connection = watchRedis(createRedis(env.redisUrl, { maxRetriesPerRequest: null }), redis)
   // Producing (relay, aggregation batches) fails fast while Redis is down; the workers' connection
   // would wait instead.
@@ -45,7 +49,7 @@ async function main(): Promise<void> {
   const producer = new DeliveryQueues(producerConnection, env.queuePrefix)
   const shutdown = new AbortController()
   const stopping = new AbortController()
-  let workers: OutputWorkers | undefined
+  let workers: OutputWorkers | undefined // eslint-disable-line prefer-const -- assigned after the metrics that read it
   const metrics = createDispatcherMetrics({ db, queues: () => workers?.queues ?? new Map() })
 
   const reload = async (): Promise<{ applied: boolean; problems?: string[] }> => {
@@ -62,7 +66,10 @@ async function main(): Promise<void> {
   const health = createHealthServer({
     ready: async () => {
       const [pgOk, redisOk] = await Promise.all([
-        withTimeout(sql`select 1`.execute(db), PROBE_TIMEOUT_MS, 'Postgres did not answer').then(() => true, () => false),
+        withTimeout(sql`select 1`.execute(db), PROBE_TIMEOUT_MS, 'Postgres did not answer').then(
+          () => true,
+          () => false,
+        ),
         redisAnswers(connection, PROBE_TIMEOUT_MS),
       ])
       return { postgres: pgOk, redis: redisOk }
@@ -102,7 +109,7 @@ async function main(): Promise<void> {
   void waitForDependency(postgres, () => sql`select 1`.execute(db), { signal: stopping.signal })
   void waitForDependency(redis, redisProbe(connection, redis), { signal: stopping.signal })
 
-  const relay = startRelay(db, producer, () => workers!.integrations, log, tuning.relayIntervalMs, relaySettings)
+  const relay = startRelay(db, producer, () => workers.integrations, log, tuning.relayIntervalMs, relaySettings)
   process.on('SIGHUP', () => void reload())
   const drain = async (signal: string): Promise<void> => {
     log.info({ signal }, 'draining: no new jobs; in-flight deliveries finish or are handed back')
@@ -113,10 +120,13 @@ async function main(): Promise<void> {
     // Whatever Redis or Postgres do, the process ends a little after the grace: a job that could
     // not be handed back explicitly returns when its lock expires (stalled-job check).
     setTimeout(() => {
-      log.warn({ postgres: postgres.up ? 'ok' : 'down', redis: redis.up ? 'ok' : 'down' }, 'drain did not complete in time; exiting, unfinished jobs return to their queue when their lock expires')
+      log.warn(
+        { postgres: postgres.up ? 'ok' : 'down', redis: redis.up ? 'ok' : 'down' },
+        'drain did not complete in time; exiting, unfinished jobs return to their queue when their lock expires',
+      )
       process.exit(0)
     }, tuning.drainGraceMs + 3_000).unref()
-    await workers!.closeAll()
+    await workers.closeAll()
     clearTimeout(abortTimer)
     await withTimeout(producer.close(), 2_000, 'queues did not close').catch(() => undefined)
     health.close()
@@ -157,14 +167,27 @@ async function loadConfig(env: RuntimeEnv, log: Logger): Promise<Config | undefi
   }
   for (const notice of config.notices) log.warn(notice)
   if (env.adminTokens.length === 0 && config.common.adminTokens.length === 0) {
-    log.warn('no admin token is configured: POST /reload is closed; to open it set POSTEE_ADMIN_TOKEN or Admin-Token in the common item of cfg.yaml')
+    log.warn(
+      'no admin token is configured: POST /reload is closed; to open it set POSTEE_ADMIN_TOKEN or Admin-Token in the common item of cfg.yaml',
+    )
   }
   for (const integration of config.integrations) {
     if (integration.enabled && 'tlsVerify' in integration && !integration.tlsVerify) {
       log.warn({ output: integration.name }, "tls_verify is false: this output does not verify its target's TLS certificate")
     }
-    if (integration.enabled && integration.kind === 'email' && !integration.requireTls && !integration.useMX && integration.user !== undefined && integration.password && !integration.password.isEmpty()) {
-      log.warn({ output: integration.name }, 'require_tls is false: this output may send its SMTP user and password without TLS when the server offers no STARTTLS')
+    if (
+      integration.enabled &&
+      integration.kind === 'email' &&
+      !integration.requireTls &&
+      !integration.useMX &&
+      integration.user !== undefined &&
+      integration.password &&
+      !integration.password.isEmpty()
+    ) {
+      log.warn(
+        { output: integration.name },
+        'require_tls is false: this output may send its SMTP user and password without TLS when the server offers no STARTTLS',
+      )
     }
   }
   const unsupported = config.integrations.filter((i) => i.enabled && !createOutput(i))

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto'
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq'
 import type { Kysely } from 'kysely'
-import { FLUSH_JOB, Secret, deliveryQueueName, type Config, type DeliveryJobData, type FlushJobData, type Integration } from '@postee/shared'
+import {
+  FLUSH_JOB,
+  Secret,
+  deliveryQueueName,
+  type Config,
+  type DeliveryJobData,
+  type FlushJobData,
+  type Integration,
+} from '@postee/shared'
 import { STALL_LIMIT, type Database, type DeliveryQueues, type DependencyStatus, type Logger } from '@postee/store'
 import { createFlushProcessor } from './aggregation/flush-processor.js'
 import { DeliveryLedger } from './ledger.js'

@@ -55,13 +55,18 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDependencies) {
     if (claimed.delivery.status === 'dead') {
       // The claim found it `sending` for the STALL_LIMIT-th time: every worker that sent it died.
       deps.metrics.deliveries.inc({ output: deps.integration.name, status: 'dead' })
-      log.error({ attempts: claimed.delivery.attempts, err: claimed.delivery.lastError }, 'delivery is dead: the worker stopped while sending it too many times')
+      log.error(
+        { attempts: claimed.delivery.attempts, err: claimed.delivery.lastError },
+        'delivery is dead: the worker stopped while sending it too many times',
+      )
       return
     }
     if (claimed.delivery.attempts > deps.integration.delivery.attempts) {
       // Stalls count as attempts: a delivery whose worker stopped on its last attempt has none left.
       const reason = `retries exhausted: ${deps.integration.delivery.attempts} attempts, the last ended by the worker stopping while sending`
-      await markAttemptFailed(deps.db, claimed.delivery.id, 'dead', reason).catch((error: Error) => log.warn({ err: error.message }, 'could not record the dead delivery; it is claimed again later'))
+      await markAttemptFailed(deps.db, claimed.delivery.id, 'dead', reason).catch((error: Error) =>
+        log.warn({ err: error.message }, 'could not record the dead delivery; it is claimed again later'),
+      )
       deps.metrics.deliveries.inc({ output: deps.integration.name, status: 'dead' })
       log.error({ attempts: claimed.delivery.attempts - 1 }, reason)
       return
@@ -88,7 +93,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDependencies) {
   }
 }
 
-type AttemptOutcome = { readonly ok: true; readonly result: DeliveryResult; readonly receivedAt: Date } | { readonly ok: false; readonly error: unknown }
+type AttemptOutcome =
+  { readonly ok: true; readonly result: DeliveryResult; readonly receivedAt: Date } | { readonly ok: false; readonly error: unknown }
 
 async function attempt(deps: DeliveryProcessorDependencies, claimed: ClaimedDelivery): Promise<AttemptOutcome> {
   const { timeoutMs } = deps.integration.delivery
@@ -116,7 +122,8 @@ async function record(
     deps.metrics.deliveries.inc({ output, status: 'sent' })
     deps.metrics.latency.observe({ output }, (Date.now() - outcome.receivedAt.getTime()) / 1000)
     log.info({ attempts: delivery.attempts, externalId: outcome.result.externalId }, 'delivered')
-    for (const warning of outcome.result.warnings ?? []) log.warn({ externalId: outcome.result.externalId }, redactSecrets(warning, deps.secrets))
+    for (const warning of outcome.result.warnings ?? [])
+      log.warn({ externalId: outcome.result.externalId }, redactSecrets(warning, deps.secrets))
     return
   }
   if (deps.shutdown.aborted) {

@@ -16,10 +16,18 @@ export function isVanishedJobError(error: unknown): boolean {
  * the Redis status (one line per outage), a vanished job gets its own explanation, and anything
  * else is a warning.
  */
-export function reportQueueError(error: Error, context: { readonly output: string }, redis: DependencyStatus | undefined, log: Logger): void {
+export function reportQueueError(
+  error: Error,
+  context: { readonly output: string },
+  redis: DependencyStatus | undefined,
+  log: Logger,
+): void {
   if (isRedisConnectionError(error) && redis) return redis.lost(error)
   if (isVanishedJobError(error)) {
-    log.warn({ ...context, err: error.message }, 'a job vanished from Redis (Redis restarted or lost its data); the ledger keeps the delivery and the relay queues it again unless it is final')
+    log.warn(
+      { ...context, err: error.message },
+      'a job vanished from Redis (Redis restarted or lost its data); the ledger keeps the delivery and the relay queues it again unless it is final',
+    )
     return
   }
   log.warn({ ...context, err: error.message }, 'worker error')

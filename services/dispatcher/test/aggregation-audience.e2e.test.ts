@@ -13,7 +13,11 @@ function scanBody(image: string, owners: readonly string[]): string {
 }
 
 async function post(url: string, image: string, owners: readonly string[]): Promise<void> {
-  const response = await fetch(`${url}/scan`, { method: 'POST', body: scanBody(image, owners), headers: { 'content-type': 'application/json' } })
+  const response = await fetch(`${url}/scan`, {
+    method: 'POST',
+    body: scanBody(image, owners),
+    headers: { 'content-type': 'application/json' },
+  })
   expect(response.status).to.equal(202)
 }
 
@@ -80,7 +84,9 @@ describe('aggregation never mixes audiences (processes, real Postgres, Redis and
     await post(url, 'webshop:1.0', ['attacker@evil.example'])
     await waitFor(() => smtp.received.length >= 2, 'two emails')
     const all = ['payments:7.1', 'webshop:1.0']
-    const sent = smtp.received.map((mail) => ({ to: mail.rcptTo, images: imagesIn(mail, all) })).sort((a, b) => a.to[1]!.localeCompare(b.to[1]!))
+    const sent = smtp.received
+      .map((mail) => ({ to: mail.rcptTo, images: imagesIn(mail, all) }))
+      .sort((a, b) => a.to[1]!.localeCompare(b.to[1]!))
     expect(sent).to.deep.equal([
       { to: ['secops@corp.example', 'alice@corp.example'], images: ['payments:7.1'] },
       { to: ['secops@corp.example', 'attacker@evil.example'], images: ['webshop:1.0'] },

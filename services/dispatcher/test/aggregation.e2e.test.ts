@@ -48,7 +48,9 @@ describe('aggregation on a timeline (processes, real Postgres and Redis)', funct
   let stack: Stack
 
   beforeEach(async () => {
-    fake = await new HttpFake((request) => (Array.isArray(JSON.parse(request.body)) ? { status: 200 } : { status: 400, body: 'expected a JSON array' })).start()
+    fake = await new HttpFake((request) =>
+      Array.isArray(JSON.parse(request.body)) ? { status: 200 } : { status: 400, body: 'expected a JSON array' },
+    ).start()
   })
   afterEach(async () => {
     await stack?.stop()

@@ -9,19 +9,79 @@ describe('chaos harness: counting repeats', () => {
   const kill = (target: string, at: number): FaultEvent => ({ kind: 'kill', target, start: at, end: at + 100 })
   const cut = (start: number, end: number): FaultEvent => ({ kind: 'postgres-cut', target: 'postgres', start, end })
   const redis = (start: number, end: number): FaultEvent => ({ kind: 'redis-restart-empty', target: 'redis', start, end })
-  const receipt = (deliveryId: string, at: number, output = 'hook-a', image = `img-${deliveryId}`) => ({ output, deliveryId, images: [image], at })
+  const receipt = (deliveryId: string, at: number, output = 'hook-a', image = `img-${deliveryId}`) => ({
+    output,
+    deliveryId,
+    images: [image],
+    at,
+  })
 
-  const cases: { name: string; receipts: ReturnType<typeof receipt>[]; faults: FaultEvent[]; expected: { repeats: number; documented: number; sameScanOtherId: number } }[] = [
-    { name: 'one copy each: no repeat', receipts: [receipt('a', 1_000), receipt('b', 1_500)], faults: [kill('dispatcher-1', 1_200)], expected: { repeats: 0, documented: 0, sameScanOtherId: 0 } },
-    { name: 'a dispatcher SIGKILL between the copies: documented', receipts: [receipt('a', 1_000), receipt('a', 5_000)], faults: [kill('dispatcher-2', 3_000)], expected: { repeats: 1, documented: 1, sameScanOtherId: 0 } },
-    { name: 'a SIGKILL just before the first copy was answered (within 1 s): documented', receipts: [receipt('a', 1_000), receipt('a', 5_000)], faults: [kill('dispatcher-1', 400)], expected: { repeats: 1, documented: 1, sameScanOtherId: 0 } },
-    { name: 'a SIGKILL long before the first copy: not documented', receipts: [receipt('a', 5_000), receipt('a', 9_000)], faults: [kill('dispatcher-1', 1_000)], expected: { repeats: 1, documented: 0, sameScanOtherId: 0 } },
-    { name: 'only an ingest killed between the copies: not documented', receipts: [receipt('a', 1_000), receipt('a', 5_000)], faults: [kill('ingest-1', 3_000)], expected: { repeats: 1, documented: 0, sameScanOtherId: 0 } },
-    { name: 'a Postgres cut overlapping the first copy: documented', receipts: [receipt('a', 1_000), receipt('a', 5_000)], faults: [cut(500, 2_500)], expected: { repeats: 1, documented: 1, sameScanOtherId: 0 } },
-    { name: 'a Redis restart between the copies: not a documented case', receipts: [receipt('a', 1_000), receipt('a', 5_000)], faults: [redis(2_000, 3_000)], expected: { repeats: 1, documented: 0, sameScanOtherId: 0 } },
-    { name: 'three copies around one kill: two repeats, one documented', receipts: [receipt('a', 1_000), receipt('a', 5_000), receipt('a', 9_000)], faults: [kill('dispatcher-3', 3_000)], expected: { repeats: 2, documented: 1, sameScanOtherId: 0 } },
-    { name: 'the same scan under two delivery ids', receipts: [receipt('a', 1_000, 'hook-a', 'x'), receipt('b', 2_000, 'hook-a', 'x')], faults: [], expected: { repeats: 0, documented: 0, sameScanOtherId: 1 } },
-    { name: 'the same delivery at another output is not a repeat here', receipts: [receipt('a', 1_000), receipt('a', 2_000, 'hook-b')], faults: [], expected: { repeats: 0, documented: 0, sameScanOtherId: 0 } },
+  const cases: {
+    name: string
+    receipts: ReturnType<typeof receipt>[]
+    faults: FaultEvent[]
+    expected: { repeats: number; documented: number; sameScanOtherId: number }
+  }[] = [
+    {
+      name: 'one copy each: no repeat',
+      receipts: [receipt('a', 1_000), receipt('b', 1_500)],
+      faults: [kill('dispatcher-1', 1_200)],
+      expected: { repeats: 0, documented: 0, sameScanOtherId: 0 },
+    },
+    {
+      name: 'a dispatcher SIGKILL between the copies: documented',
+      receipts: [receipt('a', 1_000), receipt('a', 5_000)],
+      faults: [kill('dispatcher-2', 3_000)],
+      expected: { repeats: 1, documented: 1, sameScanOtherId: 0 },
+    },
+    {
+      name: 'a SIGKILL just before the first copy was answered (within 1 s): documented',
+      receipts: [receipt('a', 1_000), receipt('a', 5_000)],
+      faults: [kill('dispatcher-1', 400)],
+      expected: { repeats: 1, documented: 1, sameScanOtherId: 0 },
+    },
+    {
+      name: 'a SIGKILL long before the first copy: not documented',
+      receipts: [receipt('a', 5_000), receipt('a', 9_000)],
+      faults: [kill('dispatcher-1', 1_000)],
+      expected: { repeats: 1, documented: 0, sameScanOtherId: 0 },
+    },
+    {
+      name: 'only an ingest killed between the copies: not documented',
+      receipts: [receipt('a', 1_000), receipt('a', 5_000)],
+      faults: [kill('ingest-1', 3_000)],
+      expected: { repeats: 1, documented: 0, sameScanOtherId: 0 },
+    },
+    {
+      name: 'a Postgres cut overlapping the first copy: documented',
+      receipts: [receipt('a', 1_000), receipt('a', 5_000)],
+      faults: [cut(500, 2_500)],
+      expected: { repeats: 1, documented: 1, sameScanOtherId: 0 },
+    },
+    {
+      name: 'a Redis restart between the copies: not a documented case',
+      receipts: [receipt('a', 1_000), receipt('a', 5_000)],
+      faults: [redis(2_000, 3_000)],
+      expected: { repeats: 1, documented: 0, sameScanOtherId: 0 },
+    },
+    {
+      name: 'three copies around one kill: two repeats, one documented',
+      receipts: [receipt('a', 1_000), receipt('a', 5_000), receipt('a', 9_000)],
+      faults: [kill('dispatcher-3', 3_000)],
+      expected: { repeats: 2, documented: 1, sameScanOtherId: 0 },
+    },
+    {
+      name: 'the same scan under two delivery ids',
+      receipts: [receipt('a', 1_000, 'hook-a', 'x'), receipt('b', 2_000, 'hook-a', 'x')],
+      faults: [],
+      expected: { repeats: 0, documented: 0, sameScanOtherId: 1 },
+    },
+    {
+      name: 'the same delivery at another output is not a repeat here',
+      receipts: [receipt('a', 1_000), receipt('a', 2_000, 'hook-b')],
+      faults: [],
+      expected: { repeats: 0, documented: 0, sameScanOtherId: 0 },
+    },
   ]
   for (const { name, receipts, faults, expected } of cases) {
     it(name, () => {

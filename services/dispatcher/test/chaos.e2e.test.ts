@@ -14,11 +14,16 @@ describe('chaos: 2 ingests and 3 dispatchers under load while processes, Redis a
   it('delivers every acknowledged scan to every output: lost = 0', () => {
     expect(report.acknowledged, 'no scan was acknowledged: the load did not run').to.be.greaterThan(0)
     expect(report.lost, `lost deliveries:\n${report.lostSamples.join('\n')}`).to.equal(0)
-    expect(report.duplicates.map((d) => d.sameScanOtherId), 'a scan delivered under two delivery ids').to.deep.equal(report.duplicates.map(() => 0))
+    expect(
+      report.duplicates.map((d) => d.sameScanOtherId),
+      'a scan delivered under two delivery ids',
+    ).to.deep.equal(report.duplicates.map(() => 0))
   })
 
   it('no process dies on its own: unexpected exits = 0', () => {
-    const deaths = report.unexpectedExits.map((exit) => `${exit.slot}: ${exit.signal ?? `exit ${exit.code}`} at ${(exit.at / 1000).toFixed(1)} s`)
+    const deaths = report.unexpectedExits.map(
+      (exit) => `${exit.slot}: ${exit.signal ?? `exit ${exit.code}`} at ${(exit.at / 1000).toFixed(1)} s`,
+    )
     expect(deaths).to.deep.equal([])
   })
 })

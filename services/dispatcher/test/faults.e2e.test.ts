@@ -1,5 +1,15 @@
 import { expect } from 'chai'
-import { HttpFake, adminFetch, readFixture, startOwnRedis, startStack, waitFor, type FakeResponse, type ServiceProcess, type Stack } from '@postee/testkit'
+import {
+  HttpFake,
+  adminFetch,
+  readFixture,
+  startOwnRedis,
+  startStack,
+  waitFor,
+  type FakeResponse,
+  type ServiceProcess,
+  type Stack,
+} from '@postee/testkit'
 
 /** A fake that answers its requests in order from a script; the last answer repeats. */
 function scripted(...answers: FakeResponse[]): HttpFake {
@@ -39,7 +49,9 @@ async function until(url: string, output: string, predicate: (rows: any[]) => bo
       { timeoutMs, intervalMs: 100, what: `the deliveries of ${output}` },
     )
   } catch (error) {
-    throw new Error(`${(error as Error).message}; ${output}: ${JSON.stringify(seen.map((r) => [r.status, r.attempts, r.lastError]))}`, { cause: error })
+    throw new Error(`${(error as Error).message}; ${output}: ${JSON.stringify(seen.map((r) => [r.status, r.attempts, r.lastError]))}`, {
+      cause: error,
+    })
   }
 }
 
@@ -49,7 +61,10 @@ async function logged(service: ServiceProcess, message: RegExp, before: number):
 }
 
 function occurrences(service: ServiceProcess, message: RegExp): number {
-  return service.output().split('\n').filter((line) => message.test(line)).length
+  return service
+    .output()
+    .split('\n')
+    .filter((line) => message.test(line)).length
 }
 
 describe('delivery under faults (ingest + dispatcher processes, real Postgres and Redis)', function () {
@@ -110,11 +125,19 @@ describe('delivery under faults (ingest + dispatcher processes, real Postgres an
       const [dead] = await until(url, 'exhausted', (rows) => rows[0]?.status === 'dead')
       expect(dead).to.include({ attempts: 2 })
       expect(dead.lastError).to.match(/HTTP 503/)
-      const replay = await adminFetch(`${url}/api/deliveries/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ output: 'exhausted' }) })
+      const replay = await adminFetch(`${url}/api/deliveries/replay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ output: 'exhausted' }),
+      })
       expect(await replay.json()).to.deep.equal({ replayed: 1, enqueued: 1 })
       const [sent] = await until(url, 'exhausted', (rows) => rows[0]?.status === 'sent')
       expect(sent.attempts).to.equal(1)
-      const again = await adminFetch(`${url}/api/deliveries/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: [sent.id] }) })
+      const again = await adminFetch(`${url}/api/deliveries/replay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ids: [sent.id] }),
+      })
       expect(await again.json()).to.deep.equal({ replayed: 0, enqueued: 0 })
       expect(fakes.exhausted.requests).to.have.length(3) // and still three at the end: see the last test
     })
@@ -135,7 +158,11 @@ describe('delivery under faults (ingest + dispatcher processes, real Postgres an
     })
 
     it('refuses a replay without a selector', async () => {
-      const response = await adminFetch(`${stack.ingestUrls[0]}/api/deliveries/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+      const response = await adminFetch(`${stack.ingestUrls[0]}/api/deliveries/replay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
       expect(response.status).to.equal(400)
       expect(((await response.json()) as { error: string }).error).to.match(/say which deliveries to replay/)
     })
@@ -208,7 +235,9 @@ describe('delivery under faults (ingest + dispatcher processes, real Postgres an
         expect(new Set(rows.map((r) => r.scan))).to.deep.equal(new Set(accepted))
         const deliveriesSeen = fake.requests.map((r) => r.headers['x-postee-delivery'])
         const duplicates = deliveriesSeen.length - new Set(deliveriesSeen).size
-        console.log(`      redis outage: ${accepted.length} scans acknowledged, ${new Set(deliveriesSeen).size} delivered, ${duplicates} duplicate requests`)
+        console.log(
+          `      redis outage: ${accepted.length} scans acknowledged, ${new Set(deliveriesSeen).size} delivered, ${duplicates} duplicate requests`,
+        )
         expect(new Set(deliveriesSeen).size).to.equal(30)
         expect(duplicates).to.equal(0)
       } finally {

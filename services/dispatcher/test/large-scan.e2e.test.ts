@@ -16,12 +16,15 @@ const OUTPUTS = ['hook', 'chat', 'teams', 'jira', 'splunk', 'sn', 'mail'] as con
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex')
 
-describe('a scan at the body limit under the images\' heap limit (real ingest and dispatcher processes)', function () {
+describe("a scan at the body limit under the images' heap limit (real ingest and dispatcher processes)", function () {
   this.timeout(240_000)
   const hook = new HttpFake()
   const slack = new HttpFake(slackWebhook('/slack'))
   const teams = new HttpFake(workflowsWebhook('/teams'))
-  const jira = new FakeJira({ deployment: 'server', authorization: `Basic ${Buffer.from('bot@example.com:jira-t0ken').toString('base64')}` })
+  const jira = new FakeJira({
+    deployment: 'server',
+    authorization: `Basic ${Buffer.from('bot@example.com:jira-t0ken').toString('base64')}`,
+  })
   const splunk = new HttpFake(hecFake({ token: 'hec-t0ken', sizeLimit: 10_000 }))
   const serviceNow = new TableApiFake('sn-user', 'sn-p4ss')
   const snHttp = new HttpFake(serviceNow.handler)
@@ -61,7 +64,8 @@ describe('a scan at the body limit under the images\' heap limit (real ingest an
   async function untilSent(scanId: string, timeoutMs = 120_000): Promise<any[]> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
-      const rows = ((await (await adminFetch(`${stack.ingestUrls[0]}/api/deliveries?scan=${scanId}`)).json()) as { deliveries: any[] }).deliveries
+      const rows = ((await (await adminFetch(`${stack.ingestUrls[0]}/api/deliveries?scan=${scanId}`)).json()) as { deliveries: any[] })
+        .deliveries
       if (rows.length === OUTPUTS.length && rows.every((r) => r.status === 'sent')) return rows
       if (rows.some((r) => r.status === 'failed' || r.status === 'dead') || Date.now() > deadline) {
         throw new Error(`deliveries of ${scanId}: ${JSON.stringify(rows.map((r) => [r.output, r.status, r.attempts, r.lastError]))}`)

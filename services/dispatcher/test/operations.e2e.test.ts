@@ -7,7 +7,11 @@ const hook = (name: string, url: string) => `- name: ${name}\n  type: webhook\n 
 async function post(url: string, image: string): Promise<any> {
   const json = JSON.parse(readFixture('aqua-input.json').toString('utf8'))
   json.image = image
-  const response = await fetch(`${url}/scan`, { method: 'POST', body: JSON.stringify(json), headers: { 'content-type': 'application/json' } })
+  const response = await fetch(`${url}/scan`, {
+    method: 'POST',
+    body: JSON.stringify(json),
+    headers: { 'content-type': 'application/json' },
+  })
   return response.json()
 }
 
@@ -35,7 +39,9 @@ describe('operations: config reload and metrics (processes)', function () {
     const services = [...stack.ingests, ...stack.dispatchers]
     const before = services.map((service) => count(service.output(), /config reloaded/))
     for (const service of services) service.child.kill('SIGHUP')
-    await waitFor(() => services.every((service, i) => count(service.output(), /config reloaded/) > before[i]!), { what: 'every process to log "config reloaded"' })
+    await waitFor(() => services.every((service, i) => count(service.output(), /config reloaded/) > before[i]!), {
+      what: 'every process to log "config reloaded"',
+    })
     const answer = await post(stack.ingestUrls[0]!, 'reload:1')
     expect(answer.deliveries.map((d: any) => d.output).sort()).to.deep.equal(['first', 'second'])
     await fake.waitForRequests(2)
@@ -52,7 +58,9 @@ describe('operations: config reload and metrics (processes)', function () {
     const dispatcher = stack.dispatchers[0]!
     const refusals = count(dispatcher.output(), /the configuration is invalid/)
     dispatcher.child.kill('SIGHUP')
-    await waitFor(() => count(dispatcher.output(), /the configuration is invalid/) > refusals, { what: 'the dispatcher to refuse the invalid config' })
+    await waitFor(() => count(dispatcher.output(), /the configuration is invalid/) > refusals, {
+      what: 'the dispatcher to refuse the invalid config',
+    })
     expect(dispatcher.child.exitCode).to.equal(null)
     const answer = await post(stack.ingestUrls[0]!, 'reload:2')
     expect(answer.deliveries.map((d: any) => d.output).sort()).to.deep.equal(['first', 'second'])
@@ -61,7 +69,11 @@ describe('operations: config reload and metrics (processes)', function () {
   it('exposes the metric families on both services', async () => {
     await fetch(`${stack.ingestUrls[0]}/scan`, { method: 'POST', body: 'not json' })
     const ingest = await (await fetch(`${stack.ingestUrls[0]}/metrics`)).text()
-    for (const family of ['postee_scans_received_total{outcome="new"}', 'postee_scans_rejected_total{reason="invalid"}', 'process_resident_memory_bytes']) {
+    for (const family of [
+      'postee_scans_received_total{outcome="new"}',
+      'postee_scans_rejected_total{reason="invalid"}',
+      'process_resident_memory_bytes',
+    ]) {
       expect(ingest).to.include(family)
     }
     const dispatcherMetrics = await (await fetch(`${stack.dispatcherUrls[0]}/metrics`)).text()
@@ -82,7 +94,9 @@ describe('operations: tls_verify: false is explicit and logged', function () {
   this.timeout(60_000)
 
   it('both services warn at start, naming the output', async () => {
-    const stack = await startStack({ config: `- name: lab\n  type: webhook\n  enable: true\n  url: https://127.0.0.1:9/lab\n  tls_verify: false\n` })
+    const stack = await startStack({
+      config: `- name: lab\n  type: webhook\n  enable: true\n  url: https://127.0.0.1:9/lab\n  tls_verify: false\n`,
+    })
     try {
       const warning = /"output":"lab".*tls_verify is false|tls_verify is false.*"output":"lab"/
       expect(stack.ingests[0]!.output()).to.match(warning)

@@ -71,7 +71,8 @@ describe('a delivery that kills its worker (real dispatcher processes, SIGKILL m
     expect(target.requests).to.have.length(3)
     // The surviving dispatcher has taken the job back and left it alone.
     expect(alive(stack)).to.have.length.greaterThan(0)
-    const listed = ((await (await adminFetch(`${stack.ingestUrls[0]}/api/deliveries?status=dead`)).json()) as { deliveries: any[] }).deliveries
+    const listed = ((await (await adminFetch(`${stack.ingestUrls[0]}/api/deliveries?status=dead`)).json()) as { deliveries: any[] })
+      .deliveries
     expect(listed.map((d) => d.id)).to.deep.equal([dead.id])
 
     poisoned = 0

@@ -8,7 +8,11 @@ function scanBody(image: string): string {
 }
 
 async function deliveriesOf(url: string, scan: string): Promise<{ id: string; status: string; attempts: number }[]> {
-  return ((await (await adminFetch(`${url}/api/deliveries?scan=${scan}`)).json()) as { deliveries: { id: string; status: string; attempts: number }[] }).deliveries
+  return (
+    (await (await adminFetch(`${url}/api/deliveries?scan=${scan}`)).json()) as {
+      deliveries: { id: string; status: string; attempts: number }[]
+    }
+  ).deliveries
 }
 
 describe('dispatcher when its Postgres is partitioned (connections held, nothing answered)', function () {
@@ -28,7 +32,13 @@ describe('dispatcher when its Postgres is partitioned (connections held, nothing
       const dispatcher = await stack.startDispatcher({ DATABASE_URL: database.toString() })
       const dispatcherUrl = stack.dispatcherUrls.at(-1)!
       const ingestUrl = stack.ingestUrls[0]!
-      const posted = (await (await fetch(`${ingestUrl}/scan`, { method: 'POST', body: scanBody('ledger-hold:1'), headers: { 'content-type': 'application/json' } })).json()) as { id: string }
+      const posted = (await (
+        await fetch(`${ingestUrl}/scan`, {
+          method: 'POST',
+          body: scanBody('ledger-hold:1'),
+          headers: { 'content-type': 'application/json' },
+        })
+      ).json()) as { id: string }
       // Partitioned while the target is answering: the send cannot be recorded.
       await fake.waitForRequests(1)
       proxy.partition()
@@ -36,12 +46,17 @@ describe('dispatcher when its Postgres is partitioned (connections held, nothing
       expect(ready.ms).to.be.lessThan(2_000)
       expect(ready.status).to.equal(503)
       expect(JSON.parse(ready.body)).to.include({ postgres: 'down' })
-      await waitFor(() => (dispatcher.output().includes('postgres is unreachable') ? true : undefined), { describe: () => dispatcher.output() })
+      await waitFor(() => (dispatcher.output().includes('postgres is unreachable') ? true : undefined), {
+        describe: () => dispatcher.output(),
+      })
       const [during] = await deliveriesOf(ingestUrl, posted.id)
       expect(during!.status).to.equal('sending')
 
       proxy.restore()
-      await waitFor(async () => ((await deliveriesOf(ingestUrl, posted.id))[0]?.status === 'sent' ? true : undefined), { describe: () => dispatcher.output(), timeoutMs: 60_000 })
+      await waitFor(async () => ((await deliveriesOf(ingestUrl, posted.id))[0]?.status === 'sent' ? true : undefined), {
+        describe: () => dispatcher.output(),
+        timeoutMs: 60_000,
+      })
       const sends = fake.requests.filter((r) => r.headers['x-postee-delivery'] === during!.id)
       expect(sends.length).to.be.within(1, 2)
       expect(dispatcher.child.exitCode, dispatcher.output()).to.equal(null)

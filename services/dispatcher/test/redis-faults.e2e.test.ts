@@ -30,7 +30,12 @@ function scanBody(image: string): string {
 
 async function startDispatcher(env: Record<string, string>): Promise<{ service: ServiceProcess; url: string }> {
   const port = await freePort()
-  const service = startProcess(DISPATCHER_ENTRY, { AQUAALERT_TLS: 'off', POSTEE_LOG_LEVEL: 'info', POSTEE_DISPATCHER_HTTP: `127.0.0.1:${port}`, ...env })
+  const service = startProcess(DISPATCHER_ENTRY, {
+    AQUAALERT_TLS: 'off',
+    POSTEE_LOG_LEVEL: 'info',
+    POSTEE_DISPATCHER_HTTP: `127.0.0.1:${port}`,
+    ...env,
+  })
   const url = `http://127.0.0.1:${port}`
   await waitForHttp(`${url}/healthz`, service)
   return { service, url }
@@ -67,14 +72,19 @@ describe('dispatcher when Redis or Postgres is missing (real processes)', functi
     try {
       expect((await timedFetch(`${url}/healthz`)).status).to.equal(200)
       await expectReadiness(url, { postgres: 'down', redis: 'down' }, 503)
-      const waiting = (dependency: string) => logLines(service).filter((line) => line.dependency === dependency && /^waiting for/.test(String(line.msg)))
-      await waitFor(() => (waiting('postgres').length >= 2 && waiting('redis').length >= 2 ? true : undefined), { describe: () => service.output() })
+      const waiting = (dependency: string) =>
+        logLines(service).filter((line) => line.dependency === dependency && /^waiting for/.test(String(line.msg)))
+      await waitFor(() => (waiting('postgres').length >= 2 && waiting('redis').length >= 2 ? true : undefined), {
+        describe: () => service.output(),
+      })
       expect(waiting('postgres')[0]).to.include({ variable: 'DATABASE_URL', host: `127.0.0.1:${proxy.port}` })
       expect(waiting('redis')[0]).to.include({ variable: 'REDIS_URL', host: new URL(redis.url).host })
       expect(service.child.exitCode).to.equal(null)
 
       await redis.start()
-      await waitFor(async () => ((await timedFetch(`${url}/readyz`)).body.includes('"redis":"ok"') ? true : undefined), { describe: () => service.output() })
+      await waitFor(async () => ((await timedFetch(`${url}/readyz`)).body.includes('"redis":"ok"') ? true : undefined), {
+        describe: () => service.output(),
+      })
       await expectReadiness(url, { postgres: 'down', redis: 'ok' }, 503)
       proxy.restore()
       await waitForHttp(`${url}/readyz`, service, 30_000)
@@ -119,7 +129,13 @@ describe('a Redis outage under a running stack', function () {
     const fake = await new HttpFake().start()
     const stack = await startStack({
       config: webhookItem('outage', fake.url),
-      env: { REDIS_URL: redis.url, POSTEE_LOG_LEVEL: 'info', POSTEE_RELAY_INTERVAL_MS: '300', POSTEE_RELAY_UNQUEUED_MS: '500', POSTEE_DRAIN_GRACE_MS: '2000' },
+      env: {
+        REDIS_URL: redis.url,
+        POSTEE_LOG_LEVEL: 'info',
+        POSTEE_RELAY_INTERVAL_MS: '300',
+        POSTEE_RELAY_UNQUEUED_MS: '500',
+        POSTEE_DRAIN_GRACE_MS: '2000',
+      },
     })
     try {
       const [dispatcher] = stack.dispatchers
@@ -129,11 +145,17 @@ describe('a Redis outage under a running stack', function () {
       await expectReadiness(dispatcherUrl, { postgres: 'ok', redis: 'down' }, 503)
       await expectReadiness(ingestUrl, { postgres: 'ok', redis: 'down' }, 503)
       // Scans are still accepted (the relay queues them later), and the outage is logged once.
-      const accepted = await fetch(`${ingestUrl}/scan`, { method: 'POST', body: scanBody('redis-down:1'), headers: { 'content-type': 'application/json' } })
+      const accepted = await fetch(`${ingestUrl}/scan`, {
+        method: 'POST',
+        body: scanBody('redis-down:1'),
+        headers: { 'content-type': 'application/json' },
+      })
       expect(accepted.status).to.equal(202)
       await new Promise((resolve) => setTimeout(resolve, 3_000))
       await redis.start()
-      await waitFor(() => (dispatcher!.output().includes('redis is reachable again') ? true : undefined), { describe: () => dispatcher!.output() })
+      await waitFor(() => (dispatcher!.output().includes('redis is reachable again') ? true : undefined), {
+        describe: () => dispatcher!.output(),
+      })
       await fake.waitForRequests(1)
       for (const service of [dispatcher!, stack.ingests[0]!]) {
         const lost = logLines(service).filter((line) => /redis is unreachable/.test(String(line.msg)))
@@ -144,7 +166,10 @@ describe('a Redis outage under a running stack', function () {
 
       // Down again, then SIGTERM: the process still ends within the grace plus a few seconds.
       await redis.stop()
-      await waitFor(() => (logLines(dispatcher!).filter((line) => /redis is unreachable/.test(String(line.msg))).length === 2 ? true : undefined), { describe: () => dispatcher!.output() })
+      await waitFor(
+        () => (logLines(dispatcher!).filter((line) => /redis is unreachable/.test(String(line.msg))).length === 2 ? true : undefined),
+        { describe: () => dispatcher!.output() },
+      )
       const started = Date.now()
       await dispatcher!.stop('SIGTERM', 30_000)
       expect(Date.now() - started, dispatcher!.output()).to.be.lessThan(2_000 + 5_000)
@@ -165,13 +190,25 @@ describe('a Redis outage under a running stack', function () {
     const redis = await startOwnRedis()
     // The first answer is a slow 500: while it is in flight Redis restarts empty, so moving the
     // job to "delayed" for its retry finds no job.
-    const fake = await new HttpFake((_request, index) => (index === 0 ? { status: 500, delayMs: 2_500 } : { status: 200, body: 'ok' })).start()
+    const fake = await new HttpFake((_request, index) =>
+      index === 0 ? { status: 500, delayMs: 2_500 } : { status: 200, body: 'ok' },
+    ).start()
     const stack = await startStack({
       config: webhookItem('vanish', fake.url),
-      env: { REDIS_URL: redis.url, POSTEE_LOG_LEVEL: 'info', POSTEE_RELAY_INTERVAL_MS: '300', POSTEE_RELAY_UNQUEUED_MS: '500', POSTEE_RELAY_REQUEUE_MS: '3000' },
+      env: {
+        REDIS_URL: redis.url,
+        POSTEE_LOG_LEVEL: 'info',
+        POSTEE_RELAY_INTERVAL_MS: '300',
+        POSTEE_RELAY_UNQUEUED_MS: '500',
+        POSTEE_RELAY_REQUEUE_MS: '3000',
+      },
     })
     try {
-      const posted = await fetch(`${stack.ingestUrls[0]}/scan`, { method: 'POST', body: scanBody('vanish:1'), headers: { 'content-type': 'application/json' } })
+      const posted = await fetch(`${stack.ingestUrls[0]}/scan`, {
+        method: 'POST',
+        body: scanBody('vanish:1'),
+        headers: { 'content-type': 'application/json' },
+      })
       expect(posted.status).to.equal(202)
       await fake.waitForRequests(1)
       await redis.stop()

@@ -16,8 +16,14 @@ const SECRETS = {
   ADMIN_TOKEN: 'adm-3m4n5b6v7c8x9z0l',
 }
 const JIRA_USER = 'bot@example.com'
-const DERIVED = [Buffer.from(`${JIRA_USER}:${SECRETS.JIRA_PASSWORD}`).toString('base64'), Buffer.from(`postee:${SECRETS.SNOW_PASSWORD}`).toString('base64')]
-const SMTP_DERIVED = [Buffer.from(SECRETS.SMTP_PASSWORD).toString('base64'), Buffer.from(`\u0000mailer@example.com\u0000${SECRETS.SMTP_PASSWORD}`).toString('base64')]
+const DERIVED = [
+  Buffer.from(`${JIRA_USER}:${SECRETS.JIRA_PASSWORD}`).toString('base64'),
+  Buffer.from(`postee:${SECRETS.SNOW_PASSWORD}`).toString('base64'),
+]
+const SMTP_DERIVED = [
+  Buffer.from(SECRETS.SMTP_PASSWORD).toString('base64'),
+  Buffer.from(`\u0000mailer@example.com\u0000${SECRETS.SMTP_PASSWORD}`).toString('base64'),
+]
 const ALL = [...Object.values(SECRETS), ...DERIVED, ...SMTP_DERIVED]
 
 /** A target that fails and echoes everything it was sent: URL, headers and body. */
@@ -25,7 +31,12 @@ function echoingFailure(status: number) {
   return (request: RecordedRequest) => ({
     status,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ error: `rejected ${request.method} ${request.path}`, headers: request.headers, body: request.body.slice(0, 200), errorMessages: [`auth ${request.headers.authorization}`] }),
+    body: JSON.stringify({
+      error: `rejected ${request.method} ${request.path}`,
+      headers: request.headers,
+      body: request.body.slice(0, 200),
+      errorMessages: [`auth ${request.headers.authorization}`],
+    }),
   })
 }
 
@@ -120,12 +131,17 @@ describe('no secret is ever shown (failing deliveries with known secrets)', func
     let deliveries: { status: string; lastError: string | null }[] = []
     await waitFor(
       async () => {
-        deliveries = ((await (await fetch(`${url}/api/deliveries?scan=${id}`, { headers: admin })).json()) as { deliveries: typeof deliveries }).deliveries
+        deliveries = (
+          (await (await fetch(`${url}/api/deliveries?scan=${id}`, { headers: admin })).json()) as { deliveries: typeof deliveries }
+        ).deliveries
         return deliveries.length === 8 && deliveries.every((d) => ['failed', 'dead'].includes(d.status))
       },
       { timeoutMs: 30_000, intervalMs: 250, what: 'the 8 deliveries to fail' },
     ).catch(() => undefined) // the assertion below reports what was seen
-    expect(deliveries.map((d) => d.status).every((s) => s === 'failed' || s === 'dead'), JSON.stringify(deliveries)).to.equal(true)
+    expect(
+      deliveries.map((d) => d.status).every((s) => s === 'failed' || s === 'dead'),
+      JSON.stringify(deliveries),
+    ).to.equal(true)
     expect(fake.requests.length).to.be.greaterThan(7)
     expect(smtp.logins.some((login) => login.password === SECRETS.SMTP_PASSWORD)).to.equal(true)
     // The targets really did receive (and echo) the secrets, so finding none below means something.
@@ -143,7 +159,7 @@ describe('no secret is ever shown (failing deliveries with known secrets)', func
     for (const [surface, text] of surfaces) {
       for (const secret of ALL) expect(text.includes(secret), `${surface} contains a secret`).to.equal(false)
     }
-    expect(deliveries.some((d) => d.lastError?.includes("<secret>"))).to.equal(true)
-    if (process.env.SHOW_ERRORS) console.log(deliveries.map((d) => d.lastError).join("\n"))
+    expect(deliveries.some((d) => d.lastError?.includes('<secret>'))).to.equal(true)
+    if (process.env.SHOW_ERRORS) console.log(deliveries.map((d) => d.lastError).join('\n'))
   })
 })

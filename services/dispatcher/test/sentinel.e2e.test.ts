@@ -11,7 +11,10 @@ async function startSentinel(masterPort: number): Promise<{ port: number; child:
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'postee-sentinel-'))
   const conf = join(dir, 'sentinel.conf')
-  writeFileSync(conf, `port ${port}\nbind 127.0.0.1\nsentinel monitor postee-master 127.0.0.1 ${masterPort} 1\nsentinel down-after-milliseconds postee-master 5000\n`)
+  writeFileSync(
+    conf,
+    `port ${port}\nbind 127.0.0.1\nsentinel monitor postee-master 127.0.0.1 ${masterPort} 1\nsentinel down-after-milliseconds postee-master 5000\n`,
+  )
   const child = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' })
   // Ready once it answers with the master it monitors.
   await waitFor(
@@ -55,7 +58,11 @@ describe('Redis through Sentinel (REDIS_URL=redis+sentinel://…)', function () 
   })
 
   it('ingest and dispatcher find the master through the sentinel and deliver', async () => {
-    const response = await fetch(`${stack.ingestUrls[0]}/scan`, { method: 'POST', body: readFixture('aqua-input.json'), headers: { 'content-type': 'application/json' } })
+    const response = await fetch(`${stack.ingestUrls[0]}/scan`, {
+      method: 'POST',
+      body: readFixture('aqua-input.json'),
+      headers: { 'content-type': 'application/json' },
+    })
     expect(response.status).to.equal(202)
     const [request] = await fake.waitForRequests(1)
     expect(request!.path).to.equal('/hook')

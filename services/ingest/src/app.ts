@@ -65,7 +65,8 @@ export function createApp(deps: AppDependencies): Express {
   app.use(scanRoutes(deps, scanAuth, maxBodyBytes, () => deps.credentials().hmacSecrets, budget))
   app.use((req, res) => {
     // An unread body is not read just to be discarded.
-    if (!req.complete) return void refuse(res, 404, 'not found: scans go to POST / or POST /scan; see also /api/scans/:id and /api/deliveries')
+    if (!req.complete)
+      return void refuse(res, 404, 'not found: scans go to POST / or POST /scan; see also /api/scans/:id and /api/deliveries')
     res.status(404).json({ error: 'not found: scans go to POST / or POST /scan; see also /api/scans/:id and /api/deliveries' })
   })
   app.use(internalError(deps))
@@ -73,6 +74,8 @@ export function createApp(deps: AppDependencies): Express {
 }
 
 function internalError(deps: AppDependencies): ErrorRequestHandler {
+  // Express knows an error handler by its four parameters.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   return (error: Error, _req, res, _next) => {
     if (res.headersSent) return void res.destroy()
     if (isPostgresConnectionError(error)) {

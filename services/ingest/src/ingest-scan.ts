@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { GroupCommit, audienceKey, routeScan, scanFingerprint, windowFlushJobId, type Config, type Scan, type ScanOutcome } from '@postee/shared'
+import {
+  GroupCommit,
+  audienceKey,
+  routeScan,
+  scanFingerprint,
+  windowFlushJobId,
+  type Config,
+  type Scan,
+  type ScanOutcome,
+} from '@postee/shared'
 import {
   DependencyUnavailableError,
   clearEnqueued,
@@ -97,7 +106,13 @@ export async function recordIsolated(
     // Postgres out of reach fails the whole batch; trying each scan again would only wait longer.
     if (inputs.length === 1 || isPostgresConnectionError(error)) return inputs.map(() => ({ failed: error }))
     const results: (RecordedScan | { readonly failed: unknown })[] = []
-    for (const input of inputs) results.push(await record([input]).then(([recorded]) => recorded!, (failed: unknown) => ({ failed })))
+    for (const input of inputs)
+      results.push(
+        await record([input]).then(
+          ([recorded]) => recorded!,
+          (failed: unknown) => ({ failed }),
+        ),
+      )
     return results
   }
 }
@@ -113,7 +128,14 @@ function planDeliveries(deps: IngestDependencies, input: ScanToRecord, outcome: 
     const aggregated = aggregation.issuesNumber !== undefined || aggregation.timeoutMs !== undefined
     planned.push(
       aggregated
-        ? { id: randomUUID(), output: integration.name, kind: integration.kind, status: 'buffered', aggregation, audience: audienceKey(integration, input.scan) }
+        ? {
+            id: randomUUID(),
+            output: integration.name,
+            kind: integration.kind,
+            status: 'buffered',
+            aggregation,
+            audience: audienceKey(integration, input.scan),
+          }
         : { id: randomUUID(), output: integration.name, kind: integration.kind, status: 'pending' },
     )
   }
@@ -130,9 +152,16 @@ async function scheduleFlushes(deps: IngestDependencies, triggers: readonly Aggr
     try {
       if (trigger.opened?.flushAt) {
         const delay = trigger.opened.flushAt.getTime() - Date.now()
-        await withTimeout(deps.queues.scheduleFlush(trigger.output, windowFlushJobId(trigger.opened.openedAt, trigger.audience), delay, trigger.audience), deps.enqueueTimeoutMs)
+        await withTimeout(
+          deps.queues.scheduleFlush(trigger.output, windowFlushJobId(trigger.opened.openedAt, trigger.audience), delay, trigger.audience),
+          deps.enqueueTimeoutMs,
+        )
       }
-      if (trigger.full) await withTimeout(deps.queues.scheduleFlush(trigger.output, `flush.full.${randomUUID()}`, 0, trigger.audience), deps.enqueueTimeoutMs)
+      if (trigger.full)
+        await withTimeout(
+          deps.queues.scheduleFlush(trigger.output, `flush.full.${randomUUID()}`, 0, trigger.audience),
+          deps.enqueueTimeoutMs,
+        )
     } catch (error) {
       log.warn({ output: trigger.output, err: (error as Error).message }, 'could not schedule an aggregation flush; the relay will')
     }
@@ -153,12 +182,17 @@ async function enqueueCommitted(deps: IngestDependencies, recorded: readonly Rec
       deps.metrics.enqueueFailures.inc()
       // While Redis is down this happens to every scan; the outage itself is logged once.
       const level = isRedisConnectionError(error) ? 'debug' : 'warn'
-      deps.log[level]({ err: (error as Error).message, deliveries: queued.length }, 'could not enqueue; the relay will enqueue the committed deliveries')
+      deps.log[level](
+        { err: (error as Error).message, deliveries: queued.length },
+        'could not enqueue; the relay will enqueue the committed deliveries',
+      )
       // The rows were stamped enqueued at commit; clearing it lets the relay take them at once.
       await clearEnqueued(
         deps.db,
         queued.map((d) => d.id),
-      ).catch((clearError: Error) => deps.log.warn({ err: clearError.message }, 'could not clear the enqueued stamp; the relay rechecks later'))
+      ).catch((clearError: Error) =>
+        deps.log.warn({ err: clearError.message }, 'could not clear the enqueued stamp; the relay rechecks later'),
+      )
     }
   }
   // Scans of one batch share their windows' triggers: schedule each once.

@@ -41,9 +41,15 @@ async function main(): Promise<void> {
   let config = settings.config
   const log = createLogger('ingest', env.logLevel)
   warnAboutSettings(config, env, log)
-  log.info({ bodyBudgetBytes: settings.bodyBudgetBytes, maxBodyBytes: config.common.maxBodyBytes }, 'scan bodies are admitted against a memory budget (POSTEE_INGEST_BODY_BUDGET_MB)')
+  log.info(
+    { bodyBudgetBytes: settings.bodyBudgetBytes, maxBodyBytes: config.common.maxBodyBytes },
+    'scan bodies are admitted against a memory budget (POSTEE_INGEST_BODY_BUDGET_MB)',
+  )
   if (config.common.maxBodyBytes > settings.bodyBudgetBytes) {
-    log.warn({ bodyBudgetBytes: settings.bodyBudgetBytes, maxBodyBytes: config.common.maxBodyBytes }, 'Max-Body-Size is above the memory budget: bodies larger than the budget get 413; raise the heap limit and POSTEE_INGEST_BODY_BUDGET_MB together to accept them')
+    log.warn(
+      { bodyBudgetBytes: settings.bodyBudgetBytes, maxBodyBytes: config.common.maxBodyBytes },
+      'Max-Body-Size is above the memory budget: bodies larger than the budget get 413; raise the heap limit and POSTEE_INGEST_BODY_BUDGET_MB together to accept them',
+    )
   }
   const postgres = new DependencyStatus('postgres', env.databaseUrl, log)
   const redisStatus = new DependencyStatus('redis', env.redisUrl, log)
@@ -90,16 +96,21 @@ async function main(): Promise<void> {
     }),
     httpLimits: env.httpLimits,
     reload,
-    checkConfig: () => loadConfigFile(env.configPath, process.env).then(
-      () => [],
-      (error: unknown) => {
-        if (!(error instanceof ConfigError)) throw error
-        return error.problems.map((p) => `${p.item} › ${p.key}: ${p.message}`)
-      },
-    ),
+    checkConfig: () =>
+      loadConfigFile(env.configPath, process.env).then(
+        () => [],
+        (error: unknown) => {
+          if (!(error instanceof ConfigError)) throw error
+          return error.problems.map((p) => `${p.item} › ${p.key}: ${p.message}`)
+        },
+      ),
     ready: async () => {
       const [pgOk, redisOk] = await Promise.all([
-        schemaReady && withTimeout(sql`select 1`.execute(db), PROBE_TIMEOUT_MS, 'Postgres did not answer').then(() => true, () => false),
+        schemaReady &&
+          withTimeout(sql`select 1`.execute(db), PROBE_TIMEOUT_MS, 'Postgres did not answer').then(
+            () => true,
+            () => false,
+          ),
         redisAnswers(redis, PROBE_TIMEOUT_MS),
       ])
       return { postgres: pgOk, redis: redisOk }
@@ -108,13 +119,16 @@ async function main(): Promise<void> {
   // Listening comes first, so /healthz answers (and /readyz says what is missing) while the
   // process waits for Postgres and Redis.
   // Slow clients cannot hold connections: headers and bodies within seconds (POSTEE_HTTP_*).
-  const servers: Server[] = [await listen(createHttpServer(serverOptions(env.httpLimits), app), env.http, 'http', 'AQUAALERT_URL', env.httpLimits, log)]
+  const servers: Server[] = [
+    await listen(createHttpServer(serverOptions(env.httpLimits), app), env.http, 'http', 'AQUAALERT_URL', env.httpLimits, log),
+  ]
 
   const prepare = async (): Promise<void> => {
     await waitForDependency(
       postgres,
       async () => {
-        if (env.migrate === 'auto') log.info({ applied: (await migrateToLatest(env.databaseUrl, timeouts)).applied }, 'migrations up to date')
+        if (env.migrate === 'auto')
+          log.info({ applied: (await migrateToLatest(env.databaseUrl, timeouts)).applied }, 'migrations up to date')
         else await sql`select 1`.execute(db)
       },
       { signal: stopping.signal, retryIf: isPostgresConnectionError },
@@ -122,7 +136,10 @@ async function main(): Promise<void> {
     schemaReady = true
     if (env.https && !stopping.signal.aborted) {
       let pair: Awaited<ReturnType<typeof resolveTlsPair>> | undefined
-      await waitForDependency(postgres, async () => (pair = await resolveTlsPair(db, env.certPem, env.keyPem)), { signal: stopping.signal, retryIf: isPostgresConnectionError })
+      await waitForDependency(postgres, async () => (pair = await resolveTlsPair(db, env.certPem, env.keyPem)), {
+        signal: stopping.signal,
+        retryIf: isPostgresConnectionError,
+      })
       if (pair) {
         const https = createHttpsServer({ ...serverOptions(env.httpLimits), ...httpsOptions(pair, env.clientCaPem) }, app)
         servers.push(await listen(https, env.https, 'https', 'AQUAALERT_TLS', env.httpLimits, log))
@@ -137,26 +154,49 @@ async function main(): Promise<void> {
   })
   // Retention's deletes may run long on a large history: they get a pool of their own, with a
   // time limit that suits them, so the request pool keeps its short one.
-  const retentionDb = openDatabase(env.databaseUrl, { max: 1, connectTimeoutMs: env.postgresConnectTimeoutMs, queryTimeoutMs: 300_000, statementTimeoutMs: 300_000 })
+  const retentionDb = openDatabase(env.databaseUrl, {
+    max: 1,
+    connectTimeoutMs: env.postgresConnectTimeoutMs,
+    queryTimeoutMs: 300_000,
+    statementTimeoutMs: 300_000,
+  })
   const timers = [
-    repeat(settings.tuning.relayIntervalMs, async () => {
-      if (!schemaReady) return
-      const relayed = await relayPendingDeliveries(db, queues, relaySettings)
-      if (relayed > 0) {
-        metrics.relayed.inc(relayed)
-        log.info({ relayed }, 'relayed pending deliveries to the queue')
-      }
-    }, log, 'relay'),
+    repeat(
+      settings.tuning.relayIntervalMs,
+      async () => {
+        if (!schemaReady) return
+        const relayed = await relayPendingDeliveries(db, queues, relaySettings)
+        if (relayed > 0) {
+          metrics.relayed.inc(relayed)
+          log.info({ relayed }, 'relayed pending deliveries to the queue')
+        }
+      },
+      log,
+      'relay',
+    ),
     // While Postgres is known to be down, look every second whether it answers again.
-    repeat(1_000, async () => {
-      if (schemaReady && !postgres.up) await sql`select 1`.execute(db)
-    }, log, 'postgres probe'),
+    repeat(
+      1_000,
+      async () => {
+        if (schemaReady && !postgres.up) await sql`select 1`.execute(db)
+      },
+      log,
+      'postgres probe',
+    ),
     // setInterval takes at most 2^31-1 ms (about 24.8 days).
-    repeat(Math.min(config.common.dbVerifyIntervalHours * 3_600_000, 2 ** 31 - 1), async () => {
-      if (!schemaReady) return
-      const report = await applyRetention(retentionDb, { deleteOldDataDays: config.common.deleteOldDataDays, maxBytes: config.common.maxDbSizeBytes })
-      if (!report.skipped) log.info(report, 'retention pass done')
-    }, log, 'retention'),
+    repeat(
+      Math.min(config.common.dbVerifyIntervalHours * 3_600_000, 2 ** 31 - 1),
+      async () => {
+        if (!schemaReady) return
+        const report = await applyRetention(retentionDb, {
+          deleteOldDataDays: config.common.deleteOldDataDays,
+          maxBytes: config.common.maxDbSizeBytes,
+        })
+        if (!report.skipped) log.info(report, 'retention pass done')
+      },
+      log,
+      'retention',
+    ),
   ]
 
   const shutdown = async (signal: string): Promise<void> => {
@@ -181,9 +221,18 @@ async function main(): Promise<void> {
 }
 
 // Everything read from the environment and the config file, checked before anything starts.
-async function loadSettings(): Promise<{ env: RuntimeEnv; config: Config; tuning: ProcessTuning; relaySettings: RelaySettings; bodyBudgetBytes: number }> {
+async function loadSettings(): Promise<{
+  env: RuntimeEnv
+  config: Config
+  tuning: ProcessTuning
+  relaySettings: RelaySettings
+  bodyBudgetBytes: number
+}> {
   try {
-    const { service, bodyBudgetBytes } = readEnvSettings(process.env, { service: readServiceEnv, bodyBudgetBytes: (env) => bodyBudgetFromEnv(env) })
+    const { service, bodyBudgetBytes } = readEnvSettings(process.env, {
+      service: readServiceEnv,
+      bodyBudgetBytes: (env) => bodyBudgetFromEnv(env),
+    })
     const { env, tuning, relaySettings } = service
     return { env, tuning, relaySettings, bodyBudgetBytes, config: await loadConfigFile(env.configPath, process.env) }
   } catch (error) {
@@ -201,12 +250,14 @@ function warnAboutSettings(config: Config, env: RuntimeEnv, log: Logger): void {
     log.warn('no ingest token is configured: anyone who can reach this service can post scans; set POSTEE_INGEST_TOKEN or Ingest-Token')
   }
   if (env.adminTokens.length === 0 && config.common.adminTokens.length === 0) {
-    log.warn('no admin token is configured: /api/* and POST /api/reload are closed; to open them set POSTEE_ADMIN_TOKEN or Admin-Token in the common item of cfg.yaml')
+    log.warn(
+      'no admin token is configured: /api/* and POST /api/reload are closed; to open them set POSTEE_ADMIN_TOKEN or Admin-Token in the common item of cfg.yaml',
+    )
   }
   if (env.clientCaPem) log.info('the HTTPS listener requires client certificates (AQUAALERT_CLIENT_CA_PEM)')
   for (const integration of config.integrations) {
     if (integration.enabled && 'tlsVerify' in integration && !integration.tlsVerify) {
-      log.warn({ output: integration.name }, 'tls_verify is false: this output does not verify its target\'s TLS certificate')
+      log.warn({ output: integration.name }, "tls_verify is false: this output does not verify its target's TLS certificate")
     }
   }
   for (const notice of config.notices) log.warn(notice)
@@ -215,7 +266,14 @@ function warnAboutSettings(config: Config, env: RuntimeEnv, log: Logger): void {
 }
 
 // A listen address in use or not available here ends the start with one clear line.
-async function listen(server: Server, address: { host: string; port: number }, scheme: string, variable: string, limits: HttpLimits, log: Logger): Promise<Server> {
+async function listen(
+  server: Server,
+  address: { host: string; port: number },
+  scheme: string,
+  variable: string,
+  limits: HttpLimits,
+  log: Logger,
+): Promise<Server> {
   guardServer(server, limits)
   try {
     await listenOn(server, address)

@@ -52,7 +52,12 @@ function aquaScan(image: string, digest: string, vulnerabilities: [string, strin
     image,
     registry: 'reg.example.com',
     digest,
-    resources: [{ resource: { name: 'zlib', version: '1.2' }, vulnerabilities: vulnerabilities.map(([name, severity, fix]) => ({ name, aqua_severity: severity, fix_version: fix ?? '' })) }],
+    resources: [
+      {
+        resource: { name: 'zlib', version: '1.2' },
+        vulnerabilities: vulnerabilities.map(([name, severity, fix]) => ({ name, aqua_severity: severity, fix_version: fix ?? '' })),
+      },
+    ],
   })
 }
 
@@ -123,7 +128,11 @@ describe('the console read API (/api/console) and the /ui/ files', function () {
       return { status: response.status, json: (await response.json()) as any }
     }
     const post = async (body: string) => {
-      const response = await fetch(`${server.url}/scan`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } })
+      const response = await fetch(`${server.url}/scan`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      })
       expect(response.status).to.equal(202)
       return (await response.json()) as { id: string }
     }
@@ -146,11 +155,35 @@ describe('the console read API (/api/console) and the /ui/ files', function () {
         enqueueTimeoutMs: 1_000,
         credentials: () => credentials,
         checkConfig: () => Promise.resolve(problems),
-        ready: async () => ({ postgres: await sql`select 1`.execute(db).then(() => true, () => false), redis: true }),
+        ready: async () => ({
+          postgres: await sql`select 1`.execute(db).then(
+            () => true,
+            () => false,
+          ),
+          redis: true,
+        }),
       })
       server = await listen(app)
-      ids.push((await post(aquaScan('team/api:1', 'sha256:aa', [['CVE-1', 'critical', '1.3'], ['CVE-2', 'low']]))).id)
-      ids.push((await post(aquaScan('team/api:1', 'sha256:bb', [['CVE-2', 'low'], ['CVE-3', 'high', '1.4']]))).id)
+      ids.push(
+        (
+          await post(
+            aquaScan('team/api:1', 'sha256:aa', [
+              ['CVE-1', 'critical', '1.3'],
+              ['CVE-2', 'low'],
+            ]),
+          )
+        ).id,
+      )
+      ids.push(
+        (
+          await post(
+            aquaScan('team/api:1', 'sha256:bb', [
+              ['CVE-2', 'low'],
+              ['CVE-3', 'high', '1.4'],
+            ]),
+          )
+        ).id,
+      )
       ids.push((await post(aquaScan('other/web:7', 'sha256:cc', [['CVE-9', 'medium']]))).id)
     })
     after(async () => {
@@ -163,7 +196,13 @@ describe('the console read API (/api/console) and the /ui/ files', function () {
     })
 
     it('is behind the API token, like the rest of /api', async () => {
-      for (const path of ['/api/console/session', '/api/console/overview', '/api/console/scans', `/api/console/scans/${ids[0]}`, '/api/console/config']) {
+      for (const path of [
+        '/api/console/session',
+        '/api/console/overview',
+        '/api/console/scans',
+        `/api/console/scans/${ids[0]}`,
+        '/api/console/config',
+      ]) {
         expect((await get(path, '')).status, path).to.equal(401)
         expect((await get(path, 'wrong')).status, path).to.equal(401)
       }
@@ -188,8 +227,17 @@ describe('the console read API (/api/console) and the /ui/ files', function () {
     })
 
     it('overview: sent counts, latency and the last error come from the ledger', async () => {
-      await db.updateTable('deliveries').set({ status: 'sent', sent_at: sql`created_at + interval '1500 milliseconds'` }).where('output', '=', 'criticals').execute()
-      await db.updateTable('deliveries').set({ status: 'dead', last_error: 'HTTP 500: down' }).where('scan_id', '=', ids[2]!).where('output', '=', 'hook').execute()
+      await db
+        .updateTable('deliveries')
+        .set({ status: 'sent', sent_at: sql`created_at + interval '1500 milliseconds'` })
+        .where('output', '=', 'criticals')
+        .execute()
+      await db
+        .updateTable('deliveries')
+        .set({ status: 'dead', last_error: 'HTTP 500: down' })
+        .where('scan_id', '=', ids[2]!)
+        .where('output', '=', 'hook')
+        .execute()
       const { json } = await get('/api/console/overview')
       const byName = Object.fromEntries(json.outputs.map((o: any) => [o.output, o]))
       expect(byName.criticals).to.include({ sent: 1, inFlight: 0 })
@@ -216,7 +264,12 @@ describe('the console read API (/api/console) and the /ui/ files', function () {
     })
 
     it('scans: refuses bad filters with a message that says what to send', async () => {
-      for (const [query, words] of [['outcome=gone', 'outcome must be one of'], ['from=yesterday', 'ISO 8601'], ['pageSize=1000', 'pageSize must be'], ['page=0', 'page must be']]) {
+      for (const [query, words] of [
+        ['outcome=gone', 'outcome must be one of'],
+        ['from=yesterday', 'ISO 8601'],
+        ['pageSize=1000', 'pageSize must be'],
+        ['page=0', 'page must be'],
+      ]) {
         const { status, json } = await get(`/api/console/scans?${query}`)
         expect(status, query).to.equal(400)
         expect(json.error, query).to.contain(words)
@@ -230,7 +283,10 @@ describe('the console read API (/api/console) and the /ui/ files', function () {
       expect(json.counts).to.include({ critical: 0, high: 1, low: 1 })
       expect(json.diff.added.map((f: any) => f.vulnerability)).to.deep.equal(['CVE-3'])
       expect(json.diff.fixed.map((f: any) => f.vulnerability)).to.deep.equal(['CVE-1'])
-      expect(json.findings.map((f: any) => [f.vulnerability, f.fixVersion])).to.have.deep.members([['CVE-2', ''], ['CVE-3', '1.4']])
+      expect(json.findings.map((f: any) => [f.vulnerability, f.fixVersion])).to.have.deep.members([
+        ['CVE-2', ''],
+        ['CVE-3', '1.4'],
+      ])
       expect(json.deliveries.map((d: any) => d.output)).to.deep.equal(['hook'])
       const byName = Object.fromEntries(json.integrations.map((i: any) => [i.name, i]))
       expect(Object.keys(byName)).to.deep.equal(['hook', 'criticals'])

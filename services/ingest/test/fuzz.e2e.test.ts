@@ -24,7 +24,9 @@ const malformed: fc.Arbitrary<Sample> = fc.oneof(
   // truncated real scans
   fc.integer({ min: 0, max: fixture.length - 2 }).map((cut) => sample(fixture.subarray(0, cut))),
   // deeply nested
-  fc.integer({ min: 65, max: 200_000 }).map((depth) => sample(Buffer.from(`{"image":"x","registry":"r","a":${'['.repeat(depth)}${']'.repeat(depth)}}`))),
+  fc
+    .integer({ min: 65, max: 200_000 })
+    .map((depth) => sample(Buffer.from(`{"image":"x","registry":"r","a":${'['.repeat(depth)}${']'.repeat(depth)}}`))),
   // huge strings where a name goes
   fc.integer({ min: 5_000, max: 2_000_000 }).map((size) => sample(Buffer.from(JSON.stringify({ image: 'x'.repeat(size), registry: 'r' })))),
   // invalid UTF-8 inside otherwise valid JSON
@@ -37,7 +39,9 @@ const malformed: fc.Arbitrary<Sample> = fc.oneof(
     .filter((value) => typeof value.image !== 'string' || typeof value.registry !== 'string')
     .map((value) => sample(Buffer.from(JSON.stringify(value) ?? 'null'))),
   // random bytes, claimed to be gzip or not
-  fc.record({ body: fc.uint8Array({ maxLength: 4096 }), gzip: fc.boolean() }).map(({ body, gzip }) => sample(body, gzip ? { 'content-encoding': 'gzip' } : {})),
+  fc
+    .record({ body: fc.uint8Array({ maxLength: 4096 }), gzip: fc.boolean() })
+    .map(({ body, gzip }) => sample(body, gzip ? { 'content-encoding': 'gzip' } : {})),
   // a gzip bomb over the limit
   fc.constant(sample(gzipSync(Buffer.alloc(30 * 1024 * 1024, 0x20)), { 'content-encoding': 'gzip' })),
 )
@@ -47,7 +51,11 @@ describe('ingest under an HTTP fuzz run (a live process)', function () {
   let stack: Stack
 
   before(async () => {
-    stack = await startStack({ config: '- name: hook\n  type: webhook\n  enable: true\n  url: http://127.0.0.1:9/hook\n', dispatchers: 0, env: { POSTEE_LOG_LEVEL: 'warn' } })
+    stack = await startStack({
+      config: '- name: hook\n  type: webhook\n  enable: true\n  url: http://127.0.0.1:9/hook\n',
+      dispatchers: 0,
+      env: { POSTEE_LOG_LEVEL: 'warn' },
+    })
   })
   after(async () => stack?.stop())
 
@@ -64,7 +72,8 @@ describe('ingest under an HTTP fuzz run (a live process)', function () {
           const response = await fetch(`${url}/scan`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } })
           const text = await response.text()
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1)
-          if (response.status < 400 || response.status >= 500) throw new Error(`HTTP ${response.status} for a malformed body: ${text.slice(0, 200)}`)
+          if (response.status < 400 || response.status >= 500)
+            throw new Error(`HTTP ${response.status} for a malformed body: ${text.slice(0, 200)}`)
           expect(JSON.parse(text).error).to.be.a('string').and.not.equal('')
         }),
       )
@@ -73,7 +82,9 @@ describe('ingest under an HTTP fuzz run (a live process)', function () {
     expect((await fetch(`${url}/healthz`)).status).to.equal(200)
     const valid = await fetch(`${url}/scan`, { method: 'POST', body: fixture, headers: { 'content-type': 'application/json' } })
     expect(valid.status).to.equal(202)
-    console.log(`      fuzz: ${samples.length} bodies → ${JSON.stringify(Object.fromEntries(statuses))}; RSS ${started.toFixed(0)} → peak ${peak.toFixed(0)} MB`)
+    console.log(
+      `      fuzz: ${samples.length} bodies → ${JSON.stringify(Object.fromEntries(statuses))}; RSS ${started.toFixed(0)} → peak ${peak.toFixed(0)} MB`,
+    )
     expect(peak).to.be.lessThan(300)
   })
 })

@@ -27,7 +27,16 @@ interface Harness {
 
 const ADMIN = { authorization: 'Bearer api-admin-token' }
 
-async function serve(options: { db: Kysely<Database>; redisUrl: string; prefix: string; config: Config; tokens?: string[]; hmacSecrets?: string[]; adminTokens?: string[]; bodyBudgetBytes?: number }): Promise<Harness & { queues: DeliveryQueues; redis: Redis }> {
+async function serve(options: {
+  db: Kysely<Database>
+  redisUrl: string
+  prefix: string
+  config: Config
+  tokens?: string[]
+  hmacSecrets?: string[]
+  adminTokens?: string[]
+  bodyBudgetBytes?: number
+}): Promise<Harness & { queues: DeliveryQueues; redis: Redis }> {
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
   redis.on('error', () => undefined)
   const queues = new DeliveryQueues(redis, options.prefix)
@@ -45,8 +54,14 @@ async function serve(options: { db: Kysely<Database>; redisUrl: string; prefix: 
       adminTokens: (options.adminTokens ?? ['api-admin-token']).map((t) => new Secret(t)),
     }),
     ready: async () => ({
-      postgres: await sql`select 1`.execute(options.db).then(() => true, () => false),
-      redis: await redis.ping().then(() => true, () => false),
+      postgres: await sql`select 1`.execute(options.db).then(
+        () => true,
+        () => false,
+      ),
+      redis: await redis.ping().then(
+        () => true,
+        () => false,
+      ),
     }),
   })
   const server: Server = await new Promise((resolve) => {
@@ -100,7 +115,14 @@ describe('ingest HTTP API (in process, real Postgres and Redis)', function () {
 
   describe('bad input gets a 4xx that says what is wrong', () => {
     const storedScans = async () =>
-      Number((await db.selectFrom('scans').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count)
+      Number(
+        (
+          await db
+            .selectFrom('scans')
+            .select((eb) => eb.fn.countAll<number>().as('count'))
+            .executeTakeFirstOrThrow()
+        ).count,
+      )
     let scansBefore = 0
     before(async () => {
       scansBefore = await storedScans()
@@ -114,8 +136,18 @@ describe('ingest HTTP API (in process, real Postgres and Redis)', function () {
       ['no registry', '{"image":"x:1"}', 400, /`registry` is missing/],
       ['no image', '{"registry":"r"}', 400, /`image` is missing/],
       ['registry of the wrong type', '{"image":"x:1","registry":5}', 400, /`registry` is invalid/],
-      ['a vulnerability name of the wrong type', '{"image":"x","registry":"r","resources":[{"vulnerabilities":[{"name":3}]}]}', 400, /`resources\[0\]\.vulnerabilities\[0\]\.name` is invalid/],
-      ['a body over the limit', `{"image":"x","registry":"r","pad":"${'a'.repeat(70_000)}"}`, 413, /larger than the limit of 65536 bytes.*Max-Body-Size/],
+      [
+        'a vulnerability name of the wrong type',
+        '{"image":"x","registry":"r","resources":[{"vulnerabilities":[{"name":3}]}]}',
+        400,
+        /`resources\[0\]\.vulnerabilities\[0\]\.name` is invalid/,
+      ],
+      [
+        'a body over the limit',
+        `{"image":"x","registry":"r","pad":"${'a'.repeat(70_000)}"}`,
+        413,
+        /larger than the limit of 65536 bytes.*Max-Body-Size/,
+      ],
     ]
     for (const [title, body, status, message] of cases) {
       it(`${title} → ${status}`, async () => {
@@ -164,14 +196,32 @@ describe('ingest HTTP API (in process, real Postgres and Redis)', function () {
     expect(scan).to.include({ id: answer.json.id, registry: 'Aqua', image: 'api-test:1', outcome: 'new', base: null, diff: null })
     expect(scan.digest).to.be.a('string')
     expect(scan.receivedAt).to.be.a('string')
-    const list = (await (await fetch(`${harness.url}/api/deliveries?scan=${answer.json.id}`, { headers: ADMIN })).json()) as { deliveries: any[] }
+    const list = (await (await fetch(`${harness.url}/api/deliveries?scan=${answer.json.id}`, { headers: ADMIN })).json()) as {
+      deliveries: any[]
+    }
     expect(list.deliveries).to.have.length(1)
-    expect(list.deliveries[0]).to.have.keys('id', 'scan', 'batch', 'output', 'kind', 'status', 'attempts', 'lastError', 'externalId', 'createdAt', 'updatedAt', 'registry', 'image')
+    expect(list.deliveries[0]).to.have.keys(
+      'id',
+      'scan',
+      'batch',
+      'output',
+      'kind',
+      'status',
+      'attempts',
+      'lastError',
+      'externalId',
+      'createdAt',
+      'updatedAt',
+      'registry',
+      'image',
+    )
     expect(list.deliveries[0]).to.include({ registry: 'Aqua', image: 'api-test:1' })
     expect((await fetch(`${harness.url}/api/scans/00000000-0000-0000-0000-000000000000`, { headers: ADMIN })).status).to.equal(404)
     expect((await fetch(`${harness.url}/api/scans/not-a-uuid`, { headers: ADMIN })).status).to.equal(404)
     expect((await fetch(`${harness.url}/api/deliveries?status=bogus`, { headers: ADMIN })).status).to.equal(400)
-    const byStatus = (await (await fetch(`${harness.url}/api/deliveries?status=pending&output=hook`, { headers: ADMIN })).json()) as { deliveries: any[] }
+    const byStatus = (await (await fetch(`${harness.url}/api/deliveries?status=pending&output=hook`, { headers: ADMIN })).json()) as {
+      deliveries: any[]
+    }
     expect(byStatus.deliveries.every((d) => d.status === 'pending' && d.output === 'hook')).to.equal(true)
   })
 
@@ -194,7 +244,9 @@ describe('ingest HTTP API (in process, real Postgres and Redis)', function () {
     expect(all.deliveries.length).to.be.at.least(3)
     const two = (await (await fetch(`${harness.url}/api/deliveries?limit=2`, { headers: ADMIN })).json()) as { deliveries: any[] }
     expect(two.deliveries.map((d) => d.id)).to.deep.equal(all.deliveries.slice(0, 2).map((d) => d.id))
-    expect(((await (await fetch(`${harness.url}/api/deliveries?limit=1000`, { headers: ADMIN })).json()) as { deliveries: any[] }).deliveries).to.have.length(all.deliveries.length)
+    expect(
+      ((await (await fetch(`${harness.url}/api/deliveries?limit=1000`, { headers: ADMIN })).json()) as { deliveries: any[] }).deliveries,
+    ).to.have.length(all.deliveries.length)
     for (const bad of ['0', '1001', 'ten', '2.5', '-1', '']) {
       const response = await fetch(`${harness.url}/api/deliveries?limit=${bad}`, { headers: ADMIN })
       expect(response.status, bad).to.equal(400)
@@ -235,7 +287,9 @@ describe('ingest HTTP API (in process, real Postgres and Redis)', function () {
         socket.on('data', (chunk) => (text += chunk.toString()))
         socket.on('close', () => resolve(text))
       })
-      socket.write(`POST /scan HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`)
+      socket.write(
+        `POST /scan HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`,
+      )
       socket.write(body.subarray(0, 100))
       await new Promise((resolve) => setTimeout(resolve, 200))
       const refused = await fetch(`${small.url}/scan`, { method: 'POST', body: aquaScan('budget:2').padEnd(9_000, ' ') })

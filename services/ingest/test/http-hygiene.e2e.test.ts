@@ -2,7 +2,16 @@ import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { expect } from 'chai'
-import { INGEST_ENTRY, freePort, readFixture, startProcess, startStack, waitForHttp, type ServiceProcess, type Stack } from '@postee/testkit'
+import {
+  INGEST_ENTRY,
+  freePort,
+  readFixture,
+  startProcess,
+  startStack,
+  waitForHttp,
+  type ServiceProcess,
+  type Stack,
+} from '@postee/testkit'
 import { drip, openRaw, until, type RawConnection } from './raw-client.js'
 
 const TOKEN = 'hygiene-ingest-token'
@@ -24,17 +33,29 @@ function peakRssMb(pid: number): number {
 }
 
 function scanHead(headers: Record<string, string | number>): string {
-  const lines = Object.entries({ host: 'ingest', 'content-type': 'application/json', ...headers }).map(([name, value]) => `${name}: ${value}\r\n`)
+  const lines = Object.entries({ host: 'ingest', 'content-type': 'application/json', ...headers }).map(
+    ([name, value]) => `${name}: ${value}\r\n`,
+  )
   return `POST /scan HTTP/1.1\r\n${lines.join('')}\r\n`
 }
 
 /** POSTs `body` with `headers` on a connection of its own; the status, or the error when the server closed first. */
 function post(port: number, body: Buffer, headers: Record<string, string>): Promise<number | string> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/scan', method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': String(body.length), ...headers } }, (res) => {
-      res.resume()
-      resolve(res.statusCode ?? 0)
-    })
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/scan',
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': String(body.length), ...headers },
+      },
+      (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      },
+    )
     req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message))
     req.end(body)
   })
@@ -144,7 +165,9 @@ describe('connection hygiene: timeouts in seconds, refusals close, per-client ca
       const signed = await Promise.all(Array.from({ length: 10 }, () => post(port, body, { 'x-postee-signature': wrong })))
       const unsigned = await Promise.all(Array.from({ length: 10 }, () => post(port, body, {})))
       const grown = peakRssMb(pid) - before
-      console.log(`      ten 19 MB wrongly signed → ${JSON.stringify(signed)}; ten unsigned → ${JSON.stringify(unsigned)}; peak RSS +${grown.toFixed(0)} MB`)
+      console.log(
+        `      ten 19 MB wrongly signed → ${JSON.stringify(signed)}; ten unsigned → ${JSON.stringify(unsigned)}; peak RSS +${grown.toFixed(0)} MB`,
+      )
       // Each is refused: 401 (read and checked), 503 (over the budget for unverified bodies), or the
       // connection closed under the sender while it was still sending.
       for (const outcome of [...signed, ...unsigned]) expect(outcome).to.not.equal(202)
@@ -180,22 +203,40 @@ describe('connection hygiene: timeouts in seconds, refusals close, per-client ca
       const held: RawConnection[] = []
       for (let i = 0; i < CAPS.requests; i++) held.push(await hold())
       let refused: Response | undefined
-      await until(async () => {
-        // The previous test's connections may still count against the connection cap on a busy
-        // machine until the server sees them close: one closed on arrival is opened again.
-        for (let i = 0; i < held.length; i++) if (held[i]!.socket.destroyed) held[i] = await hold()
-        const answer = await fetch(`http://127.0.0.1:${port}/scan`, { method: 'POST', body: readFixture('aqua-input.json'), headers: { authorization: `Bearer ${TOKEN}` } })
-        if (answer.status === 429) refused = answer
-        return answer.status === 429
-      }, 10_000, 'no 429 beyond the cap')
+      await until(
+        async () => {
+          // The previous test's connections may still count against the connection cap on a busy
+          // machine until the server sees them close: one closed on arrival is opened again.
+          for (let i = 0; i < held.length; i++) if (held[i]!.socket.destroyed) held[i] = await hold()
+          const answer = await fetch(`http://127.0.0.1:${port}/scan`, {
+            method: 'POST',
+            body: readFixture('aqua-input.json'),
+            headers: { authorization: `Bearer ${TOKEN}` },
+          })
+          if (answer.status === 429) refused = answer
+          return answer.status === 429
+        },
+        10_000,
+        'no 429 beyond the cap',
+      )
       expect(refused!.headers.get('retry-after')).to.equal('1')
-      expect(((await refused!.json()) as { error: string }).error).to.match(/too many requests in flight.*POSTEE_HTTP_MAX_REQUESTS_PER_CLIENT/)
+      expect(((await refused!.json()) as { error: string }).error).to.match(
+        /too many requests in flight.*POSTEE_HTTP_MAX_REQUESTS_PER_CLIENT/,
+      )
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).to.equal(200)
       for (const connection of open.splice(0)) connection.socket.destroy()
-      await until(async () => {
-        const answer = await fetch(`http://127.0.0.1:${port}/scan`, { method: 'POST', body: readFixture('aqua-input.json'), headers: { authorization: `Bearer ${TOKEN}` } })
-        return answer.status === 202
-      }, 10_000, 'not accepted again after the requests in flight ended')
+      await until(
+        async () => {
+          const answer = await fetch(`http://127.0.0.1:${port}/scan`, {
+            method: 'POST',
+            body: readFixture('aqua-input.json'),
+            headers: { authorization: `Bearer ${TOKEN}` },
+          })
+          return answer.status === 202
+        },
+        10_000,
+        'not accepted again after the requests in flight ended',
+      )
     })
   })
 })

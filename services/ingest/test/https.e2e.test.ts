@@ -5,11 +5,21 @@ import { INGEST_ENTRY, freePort, readFixture, startProcess, startStack, waitFor,
 /** POSTs over HTTPS without verifying (the pair is self-signed) and returns the status and the server certificate's fingerprint. */
 function postHttps(port: number, body: Buffer): Promise<{ status: number; fingerprint: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/scan', method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      const fingerprint = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256
-      res.resume()
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, fingerprint }))
-    })
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/scan',
+        method: 'POST',
+        rejectUnauthorized: false,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        const fingerprint = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256
+        res.resume()
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, fingerprint }))
+      },
+    )
     req.on('error', reject)
     req.end(body)
   })
@@ -28,7 +38,12 @@ describe('the HTTPS listener without a configured certificate (processes)', func
     const ports = [await freePort(), await freePort()]
     const fingerprints: string[] = []
     for (const port of ports) {
-      const ingest = startProcess(INGEST_ENTRY, { ...stack.env, AQUAALERT_URL: `127.0.0.1:${await freePort()}`, AQUAALERT_TLS: `127.0.0.1:${port}`, POSTEE_MIGRATE: 'off' })
+      const ingest = startProcess(INGEST_ENTRY, {
+        ...stack.env,
+        AQUAALERT_URL: `127.0.0.1:${await freePort()}`,
+        AQUAALERT_TLS: `127.0.0.1:${port}`,
+        POSTEE_MIGRATE: 'off',
+      })
       try {
         await waitFor(() => /"scheme":"https"/.test(ingest.output()), { what: 'ingest to log its HTTPS listener' })
         const answer = await postHttps(port, readFixture('aqua-input.json'))

@@ -123,7 +123,11 @@ describe('the pipeline end to end (ingest and dispatcher processes, Postgres, Re
 
     it('routes fix availability and minimum severity as Postee did', async () => {
       const url = stack.ingestUrls[0]!
-      for (const name of ['v1-settings_test.mockScanWithFix.json', 'v1-settings_test.mockScanWithoutFix.json', 'v1-scanservice_test.AlpineImageSource.json']) {
+      for (const name of [
+        'v1-settings_test.mockScanWithFix.json',
+        'v1-settings_test.mockScanWithoutFix.json',
+        'v1-scanservice_test.AlpineImageSource.json',
+      ]) {
         expect((await post(url, readFixture(`extracted/${name}`))).status).to.equal(202)
       }
       await settledDeliveries(url, 4)
@@ -134,7 +138,9 @@ describe('the pipeline end to end (ingest and dispatcher processes, Postgres, Re
     it('forwards the original payload unchanged, with the delivery id header', async () => {
       const alpine = fake.requests.find((r) => r.path === '/alpine-medium')!
       expect(alpine.body).to.equal(readFixture('extracted/v1-scanservice_test.AlpineImageSource.json').toString('utf8'))
-      const { deliveries } = (await (await adminFetch(`${stack.ingestUrls[0]}/api/deliveries?output=alpine-medium`)).json()) as { deliveries: any[] }
+      const { deliveries } = (await (await adminFetch(`${stack.ingestUrls[0]}/api/deliveries?output=alpine-medium`)).json()) as {
+        deliveries: any[]
+      }
       expect(alpine.headers['x-postee-delivery']).to.equal(deliveries[0].id)
     })
 
@@ -167,9 +173,7 @@ describe('the pipeline end to end (ingest and dispatcher processes, Postgres, Re
       const json = readFixtureJson<any>('aqua-input.json')
       json.image = `race:${Date.now()}`
       const body = JSON.stringify(json)
-      const answers = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => post(stack.ingestUrls[i % 2]!, body)),
-      )
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => post(stack.ingestUrls[i % 2]!, body)))
       expect(answers.map((a) => a.status)).to.deep.equal(Array(10).fill(202))
       expect(answers.filter((a) => a.json.outcome === 'new')).to.have.length(1)
       expect(answers.filter((a) => a.json.outcome === 'unchanged')).to.have.length(9)

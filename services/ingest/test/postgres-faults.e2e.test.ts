@@ -32,7 +32,11 @@ const postScan = (url: string, image: string) =>
   timedFetch(`${url}/scan`, { method: 'POST', body: scanBody(image), headers: { 'content-type': 'application/json' } })
 
 /** Ingest as a process whose DATABASE_URL goes through `proxy`. */
-async function startIngest(database: TestDatabase, proxy: TcpProxy, env: Record<string, string>): Promise<{ service: ServiceProcess; url: string }> {
+async function startIngest(
+  database: TestDatabase,
+  proxy: TcpProxy,
+  env: Record<string, string>,
+): Promise<{ service: ServiceProcess; url: string }> {
   const port = await freePort()
   const viaProxy = new URL(database.url)
   viaProxy.host = `127.0.0.1:${proxy.port}`
@@ -93,20 +97,28 @@ describe('ingest when Postgres fails (a process behind a TCP proxy the test owns
         }
       }
       const senders = [sender(), sender(), sender()]
-      await waitFor(() => (answers.filter((a) => a.status === 202).length >= 3 ? true : undefined), { describe: () => `${JSON.stringify(answers.slice(-10))}\n${service.output().slice(-3000)}` })
+      await waitFor(() => (answers.filter((a) => a.status === 202).length >= 3 ? true : undefined), {
+        describe: () => `${JSON.stringify(answers.slice(-10))}\n${service.output().slice(-3000)}`,
+      })
       phase = 'cut'
       proxy.cut()
-      await waitFor(() => (answers.filter((a) => a.during && a.status === 503).length >= 3 ? true : undefined), { describe: () => `${JSON.stringify(answers.slice(-10))}\n${service.output().slice(-3000)}` })
+      await waitFor(() => (answers.filter((a) => a.during && a.status === 503).length >= 3 ? true : undefined), {
+        describe: () => `${JSON.stringify(answers.slice(-10))}\n${service.output().slice(-3000)}`,
+      })
       await waitFor(() => (service.output().includes('postgres is unreachable') ? true : undefined), { describe: () => service.output() })
       phase = 'after'
       proxy.restore()
       const healed = answers.length
-      await waitFor(() => (answers.slice(healed).some((a) => a.status === 202) ? true : undefined), { describe: () => `${JSON.stringify(answers.slice(-10))}\n${service.output().slice(-3000)}` })
+      await waitFor(() => (answers.slice(healed).some((a) => a.status === 202) ? true : undefined), {
+        describe: () => `${JSON.stringify(answers.slice(-10))}\n${service.output().slice(-3000)}`,
+      })
       running = false
       await Promise.all(senders)
 
       expect(service.child.exitCode, service.output()).to.equal(null)
-      expect(new Set(answers.map((a) => a.status))).to.satisfy((statuses: Set<number>) => [...statuses].every((s) => s === 202 || s === 503))
+      expect(new Set(answers.map((a) => a.status))).to.satisfy((statuses: Set<number>) =>
+        [...statuses].every((s) => s === 202 || s === 503),
+      )
       for (const answer of answers.filter((a) => a.status === 503)) {
         expect(answer.retryAfter).to.match(/^\d+$/)
         expect(answer.ms).to.be.lessThan(5_000)
@@ -146,7 +158,9 @@ describe('ingest when Postgres fails (a process behind a TCP proxy the test owns
       expect(api.status).to.equal(503)
       expect(api.retryAfter).to.match(/^\d+$/)
       proxy.restore()
-      await waitFor(async () => ((await postScan(url, `pg-hold:healed:${Date.now()}`)).status === 202 ? true : undefined), { describe: () => service.output() })
+      await waitFor(async () => ((await postScan(url, `pg-hold:healed:${Date.now()}`)).status === 202 ? true : undefined), {
+        describe: () => service.output(),
+      })
       await waitForHttp(`${url}/readyz`, service)
       expect(service.child.exitCode, service.output()).to.equal(null)
       expect(nonJsonStderr(service)).to.deep.equal([])
@@ -174,8 +188,12 @@ describe('ingest when Postgres fails (a process behind a TCP proxy the test owns
       const scan = await postScan(url, 'pg-start:0')
       expect(scan.status).to.equal(503)
       expect(scan.retryAfter).to.match(/^\d+$/)
-      const waiting = (dependency: string) => logLines(service).filter((line) => line.dependency === dependency && /^waiting for/.test(String(line.msg)))
-      await waitFor(() => (waiting('postgres').length >= 2 && waiting('redis').length >= 2 ? true : undefined), { describe: () => service.output(), timeoutMs: 30_000 })
+      const waiting = (dependency: string) =>
+        logLines(service).filter((line) => line.dependency === dependency && /^waiting for/.test(String(line.msg)))
+      await waitFor(() => (waiting('postgres').length >= 2 && waiting('redis').length >= 2 ? true : undefined), {
+        describe: () => service.output(),
+        timeoutMs: 30_000,
+      })
       expect(waiting('postgres')[0]).to.include({ variable: 'DATABASE_URL', host: `127.0.0.1:${proxy.port}` })
       expect(waiting('redis')[0]).to.include({ variable: 'REDIS_URL', host: new URL(ownRedis.url).host })
       expect(service.output()).not.to.match(/postgres:\/\//)
@@ -205,10 +223,19 @@ describe('ingest start-up errors that must not wait', function () {
     await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve))
     try {
       const config = writeConfig('- name: hook\n  type: webhook\n  enable: true\n  url: http://127.0.0.1:1/hook\n')
-      const service = startProcess(INGEST_ENTRY, { AQUAALERT_CFG: config, AQUAALERT_URL: `127.0.0.1:${port}`, AQUAALERT_TLS: 'off', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', REDIS_URL: 'redis://127.0.0.1:1', POSTEE_MIGRATE: 'off' })
+      const service = startProcess(INGEST_ENTRY, {
+        AQUAALERT_CFG: config,
+        AQUAALERT_URL: `127.0.0.1:${port}`,
+        AQUAALERT_TLS: 'off',
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+        REDIS_URL: 'redis://127.0.0.1:1',
+        POSTEE_MIGRATE: 'off',
+      })
       expect(await service.exited).to.equal(1)
       const stderr = service.stderr().trim().split('\n')
-      expect(stderr).to.deep.equal([`postee ingest: cannot listen on 127.0.0.1:${port} (AQUAALERT_URL): the address is already in use by another process; stop it or set AQUAALERT_URL to a free port`])
+      expect(stderr).to.deep.equal([
+        `postee ingest: cannot listen on 127.0.0.1:${port} (AQUAALERT_URL): the address is already in use by another process; stop it or set AQUAALERT_URL to a free port`,
+      ])
     } finally {
       blocker.close()
     }
@@ -217,7 +244,14 @@ describe('ingest start-up errors that must not wait', function () {
   it('a listen address this machine does not have: one clear line on stderr and exit 1', async () => {
     const config = writeConfig('- name: hook\n  type: webhook\n  enable: true\n  url: http://127.0.0.1:1/hook\n')
     // 192.0.2.0/24 is reserved for documentation: no machine has it.
-    const service = startProcess(INGEST_ENTRY, { AQUAALERT_CFG: config, AQUAALERT_URL: '192.0.2.1:8082', AQUAALERT_TLS: 'off', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', REDIS_URL: 'redis://127.0.0.1:1', POSTEE_MIGRATE: 'off' })
+    const service = startProcess(INGEST_ENTRY, {
+      AQUAALERT_CFG: config,
+      AQUAALERT_URL: '192.0.2.1:8082',
+      AQUAALERT_TLS: 'off',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+      REDIS_URL: 'redis://127.0.0.1:1',
+      POSTEE_MIGRATE: 'off',
+    })
     expect(await service.exited).to.equal(1)
     expect(service.stderr().trim().split('\n')).to.deep.equal([
       'postee ingest: cannot listen on 192.0.2.1:8082 (AQUAALERT_URL): no interface of this machine has that address; set AQUAALERT_URL to one of its addresses, or 0.0.0.0:<port> for all',
@@ -226,8 +260,15 @@ describe('ingest start-up errors that must not wait', function () {
 
   it('a DATABASE_URL of the wrong scheme: exits at once naming the variable', async () => {
     const config = writeConfig('- name: hook\n  type: webhook\n  enable: true\n  url: http://127.0.0.1:1/hook\n')
-    const service = startProcess(INGEST_ENTRY, { AQUAALERT_CFG: config, AQUAALERT_URL: '127.0.0.1:0', AQUAALERT_TLS: 'off', DATABASE_URL: 'mysql://user:hunter2@db/x' })
+    const service = startProcess(INGEST_ENTRY, {
+      AQUAALERT_CFG: config,
+      AQUAALERT_URL: '127.0.0.1:0',
+      AQUAALERT_TLS: 'off',
+      DATABASE_URL: 'mysql://user:hunter2@db/x',
+    })
     expect(await service.exited).to.equal(1)
-    expect(service.stderr()).to.match(/DATABASE_URL/).and.not.match(/hunter2/)
+    expect(service.stderr())
+      .to.match(/DATABASE_URL/)
+      .and.not.match(/hunter2/)
   })
 })

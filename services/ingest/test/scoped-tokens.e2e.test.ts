@@ -1,5 +1,15 @@
 import { expect } from 'chai'
-import { INGEST_ENTRY, freePort, readFixture, startProcess, startStack, waitForHttp, writeConfig, type ServiceProcess, type Stack } from '@postee/testkit'
+import {
+  INGEST_ENTRY,
+  freePort,
+  readFixture,
+  startProcess,
+  startStack,
+  waitForHttp,
+  writeConfig,
+  type ServiceProcess,
+  type Stack,
+} from '@postee/testkit'
 
 const INGEST = 'ci-ingest-token-1'
 const ENV_ADMINS = ['ops-admin-old', 'ops-admin-new']
@@ -73,7 +83,15 @@ describe('scoped tokens: scan senders post scans, operators use an admin token (
   }
 
   it('leaves the probes open on both services', async () => {
-    for (const url of [`${ingest}/ping`, `${ingest}/healthz`, `${ingest}/readyz`, `${ingest}/metrics`, `${dispatcher}/healthz`, `${dispatcher}/readyz`, `${dispatcher}/metrics`]) {
+    for (const url of [
+      `${ingest}/ping`,
+      `${ingest}/healthz`,
+      `${ingest}/readyz`,
+      `${ingest}/metrics`,
+      `${dispatcher}/healthz`,
+      `${dispatcher}/readyz`,
+      `${dispatcher}/metrics`,
+    ]) {
       expect((await fetch(url)).status, url).to.equal(200)
     }
   })
@@ -98,7 +116,11 @@ describe('scoped tokens: scan senders post scans, operators use an admin token (
     })
 
     it('the API and reload are closed (403 saying how to open them), not open; scans still pass with the ingest token', async () => {
-      const calls: Call[] = [caller('GET', () => `${url}/api/deliveries`), caller('POST', () => `${url}/api/reload`), caller('POST', () => `${dispatcherUrl}/reload`)]
+      const calls: Call[] = [
+        caller('GET', () => `${url}/api/deliveries`),
+        caller('POST', () => `${url}/api/reload`),
+        caller('POST', () => `${dispatcherUrl}/reload`),
+      ]
       for (const call of calls) {
         for (const token of [undefined, INGEST, 'anything']) {
           const answer = await call(token)

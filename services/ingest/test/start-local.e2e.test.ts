@@ -33,7 +33,10 @@ describe('tools/start-local.mjs', function () {
       expect(output).to.match(/start-local: ingest exited/)
       expect(output).to.match(/start-local: echo-sink exited/)
       // Nothing is left listening.
-      const answer = await fetch(`http://127.0.0.1:${ingestPort}/healthz`).then(() => 'answered', () => 'refused')
+      const answer = await fetch(`http://127.0.0.1:${ingestPort}/healthz`).then(
+        () => 'answered',
+        () => 'refused',
+      )
       expect(answer).to.equal('refused')
     } finally {
       clearTimeout(timer)

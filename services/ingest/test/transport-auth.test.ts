@@ -22,7 +22,11 @@ describe('HMAC body signatures', () => {
     ['the older key during a rotation', sign('old-key', body.toString(), now - 100), undefined],
     ['a signature of another body', sign('new-key', '{"image":"y"}', now), 'the body signature does not match any signing key'],
     ['an unknown key', sign('stolen', body.toString(), now), 'the body signature does not match any signing key'],
-    ['a timestamp outside the window (a replay)', sign('new-key', body.toString(), now - 301), 'the signature timestamp is more than 300 s from now; sign each request when it is sent'],
+    [
+      'a timestamp outside the window (a replay)',
+      sign('new-key', body.toString(), now - 301),
+      'the signature timestamp is more than 300 s from now; sign each request when it is sent',
+    ],
     ['a malformed header', 'sha256=abc', 'X-Postee-Signature must read t=<unix seconds>,v1=<hex hmac-sha256>'],
   ]
   for (const [title, header, problem] of cases) {
@@ -33,7 +37,11 @@ describe('HMAC body signatures', () => {
 
   it('a request with neither a token nor a signature is refused when signing keys are set', async () => {
     const app = express()
-    app.post('/scan', authenticateScan(() => ({ tokens: [], hmacSecrets: secrets, adminTokens: [] })), (_req, res) => void res.json({ signature: res.locals.signature ?? null }))
+    app.post(
+      '/scan',
+      authenticateScan(() => ({ tokens: [], hmacSecrets: secrets, adminTokens: [] })),
+      (_req, res) => void res.json({ signature: res.locals.signature ?? null }),
+    )
     const server = app.listen(0, '127.0.0.1')
     await new Promise((resolve) => server.once('listening', resolve))
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scan`
@@ -71,7 +79,16 @@ describe('the HTTPS listener', function () {
     stranger = await generate([{ name: 'commonName', value: 'stranger' }], { keySize: 2048 })
   })
 
-  async function call(options: Parameters<typeof httpsOptions>, clientOptions: { cert?: string; key?: string; minVersion?: 'TLSv1' | 'TLSv1.2'; maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; ciphers?: string }): Promise<number> {
+  async function call(
+    options: Parameters<typeof httpsOptions>,
+    clientOptions: {
+      cert?: string
+      key?: string
+      minVersion?: 'TLSv1' | 'TLSv1.2'
+      maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'
+      ciphers?: string
+    },
+  ): Promise<number> {
     const server = createHttpsServer(httpsOptions(...options), (_req, res) => res.end('ok'))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const port = (server.address() as AddressInfo).port
@@ -121,7 +138,10 @@ describe('the HTTPS listener', function () {
         (e: Error) => e.message,
       )
       if (accepted) expect(outcome).to.equal(200)
-      else expect(outcome).to.be.a('string').and.match(/handshake failure|no shared cipher|no ciphers available/i)
+      else
+        expect(outcome)
+          .to.be.a('string')
+          .and.match(/handshake failure|no shared cipher|no ciphers available/i)
     })
   }
 
@@ -131,10 +151,13 @@ describe('the HTTPS listener', function () {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     try {
       const protocol = await new Promise<string | null>((resolve, reject) => {
-        const socket = tlsConnect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, () => {
-          resolve(socket.getProtocol())
-          socket.end()
-        })
+        const socket = tlsConnect(
+          { host: '127.0.0.1', port: (server.address() as AddressInfo).port, rejectUnauthorized: false, minVersion: 'TLSv1.3' },
+          () => {
+            resolve(socket.getProtocol())
+            socket.end()
+          },
+        )
         socket.on('error', reject)
       })
       expect(protocol).to.equal('TLSv1.3')

@@ -33,9 +33,12 @@ describe('Trivy and Trivy Operator inputs end to end (processes, Postgres, Redis
     // A Slack incoming webhook: JSON with blocks and a text fallback, answered `ok`.
     slack = await new HttpFake((request) => {
       const message = JSON.parse(request.body) as { text?: unknown; blocks?: unknown[] }
-      return typeof message.text === 'string' && Array.isArray(message.blocks) && message.blocks.length <= 50 ? { status: 200, body: 'ok' } : { status: 400, body: 'invalid_blocks' }
+      return typeof message.text === 'string' && Array.isArray(message.blocks) && message.blocks.length <= 50
+        ? { status: 200, body: 'ok' }
+        : { status: 400, body: 'invalid_blocks' }
     }).start()
-    const hook = (name: string, policy: string) => `- name: ${name}\n  type: webhook\n  enable: true\n  url: ${fake.url}/${name}\n  ${policy}\n`
+    const hook = (name: string, policy: string) =>
+      `- name: ${name}\n  type: webhook\n  enable: true\n  url: ${fake.url}/${name}\n  ${policy}\n`
     stack = await startStack({
       config: [
         hook('docker-hub', 'Policy-Registry: docker.io'),

@@ -28,7 +28,10 @@ function describeDelivery(integration: Integration): string {
   const d = integration.delivery
   const rate = d.rateLimit ? `${d.rateLimit.max}/${duration(d.rateLimit.perMs)}` : 'unlimited'
   const { issuesNumber, timeoutMs } = integration.aggregation
-  const aggregation = issuesNumber !== undefined || timeoutMs !== undefined ? `; aggregate ${[issuesNumber && `${issuesNumber} scans`, timeoutMs && duration(timeoutMs)].filter(Boolean).join(' or ')}` : ''
+  const aggregation =
+    issuesNumber !== undefined || timeoutMs !== undefined
+      ? `; aggregate ${[issuesNumber && `${issuesNumber} scans`, timeoutMs && duration(timeoutMs)].filter(Boolean).join(' or ')}`
+      : ''
   return `${d.attempts} attempts, timeout ${duration(d.timeoutMs)}, rate ${rate}, concurrency ${d.concurrency}${aggregation}`
 }
 
@@ -37,13 +40,19 @@ function printConfig(config: Config, io: CommandIo): void {
   table(['NAME', 'TYPE', 'ENABLED', 'SENDS', 'DELIVERY'], rows).forEach((line) => io.out(line))
   const c = config.common
   io.out('')
-  io.out(`AquaServer: ${c.aquaServer ?? '(unset: no links)'}; history: ${c.maxDbSizeBytes ? `${Math.round(c.maxDbSizeBytes / 1048576)} MB max` : 'no size limit'}, ${c.deleteOldDataDays ? `${c.deleteOldDataDays} days` : 'kept forever'}, checked every ${c.dbVerifyIntervalHours} h; ingest tokens: ${c.ingestTokens.length}; admin tokens: ${c.adminTokens.length}`)
+  io.out(
+    `AquaServer: ${c.aquaServer ?? '(unset: no links)'}; history: ${c.maxDbSizeBytes ? `${Math.round(c.maxDbSizeBytes / 1048576)} MB max` : 'no size limit'}, ${c.deleteOldDataDays ? `${c.deleteOldDataDays} days` : 'kept forever'}, checked every ${c.dbVerifyIntervalHours} h; ingest tokens: ${c.ingestTokens.length}; admin tokens: ${c.adminTokens.length}`,
+  )
   for (const notice of config.notices) io.out(`note: ${notice}`)
 }
 
 /** `postee check-config`: the amtool check-config of this project. */
 export async function checkConfigCommand(args: readonly string[], io: CommandIo): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { json: { type: 'boolean', default: false } } })
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false } },
+  })
   const path = positionals[0] ?? readRuntimeEnv(io.env).configPath
   let config: Config
   try {

@@ -24,18 +24,27 @@ export async function deliveriesCommand(args: readonly string[], io: CommandIo):
       json: { type: 'boolean', default: false },
     },
   })
-  if (values.status && !STATUSES.includes(values.status as DeliveryStatus)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`)
+  if (values.status && !STATUSES.includes(values.status as DeliveryStatus))
+    throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`)
   const since = values.since === undefined ? undefined : parseSince(values.since, new Date())
-  if (values.since !== undefined && since === undefined) throw new UsageError(`--since ${JSON.stringify(values.since)} is not ${SINCE_FORMAT}`)
+  if (values.since !== undefined && since === undefined)
+    throw new UsageError(`--since ${JSON.stringify(values.since)} is not ${SINCE_FORMAT}`)
   const limit = Number(values.limit)
-  if (!Number.isInteger(limit) || limit < 1 || limit > DELIVERY_LIST_LIMIT.max) throw new UsageError(`--limit must be a whole number from 1 to ${DELIVERY_LIST_LIMIT.max}`)
+  if (!Number.isInteger(limit) || limit < 1 || limit > DELIVERY_LIST_LIMIT.max)
+    throw new UsageError(`--limit must be a whole number from 1 to ${DELIVERY_LIST_LIMIT.max}`)
   const { db, close } = connect(io.env)
   try {
     const statuses = values.status ? [values.status as DeliveryStatus] : (['failed', 'dead'] as const)
     const rows = (
       await Promise.all(
         statuses.map((status) =>
-          listDeliveries(db, { status, limit, ...(values.output ? { output: values.output } : {}), ...(values.scan ? { scan: values.scan } : {}), ...(since ? { since } : {}) }),
+          listDeliveries(db, {
+            status,
+            limit,
+            ...(values.output ? { output: values.output } : {}),
+            ...(values.scan ? { scan: values.scan } : {}),
+            ...(since ? { since } : {}),
+          }),
         ),
       )
     )
@@ -52,7 +61,15 @@ export async function deliveriesCommand(args: readonly string[], io: CommandIo):
     }
     const lines = table(
       ['ID', 'OUTPUT', 'IMAGE', 'STATUS', 'ATTEMPTS', 'UPDATED', 'LAST ERROR'],
-      rows.map((d) => [d.id, d.output, imageOf(d), d.status, String(d.attempts), d.updatedAt.toISOString(), (d.lastError ?? '').replace(/\s+/g, ' ').slice(0, 120)]),
+      rows.map((d) => [
+        d.id,
+        d.output,
+        imageOf(d),
+        d.status,
+        String(d.attempts),
+        d.updatedAt.toISOString(),
+        (d.lastError ?? '').replace(/\s+/g, ' ').slice(0, 120),
+      ]),
     )
     lines.forEach((line) => io.out(line))
     return 0

@@ -44,7 +44,12 @@ export interface Explanation {
     readonly outcome: ScanOutcome
     readonly baseDigest: string | null
     readonly baseScanId: string | null
-    readonly diff: { readonly added: number; readonly fixed: number; readonly addedBySeverity: SeverityCounts; readonly fixedBySeverity: SeverityCounts } | null
+    readonly diff: {
+      readonly added: number
+      readonly fixed: number
+      readonly addedBySeverity: SeverityCounts
+      readonly fixedBySeverity: SeverityCounts
+    } | null
   }
   readonly integrations: readonly IntegrationExplanation[]
 }
@@ -63,7 +68,11 @@ export type IntegrationExplanation =
     }
 
 /** Routes the scan through the config's policies and previews what each integration would get. */
-export function explainScan(config: Config, payload: { readonly path: string; readonly scan: Scan; readonly rawBody: string }, history: HistorySource): Explanation {
+export function explainScan(
+  config: Config,
+  payload: { readonly path: string; readonly scan: Scan; readonly rawBody: string },
+  history: HistorySource,
+): Explanation {
   const { scan } = payload
   const { outcome, base, diff } = history.decision
   const batch: DeliveryBatch = {
@@ -75,24 +84,46 @@ export function explainScan(config: Config, payload: { readonly path: string; re
     const { name, kind } = integration
     if (!decision.send) return { name, kind, send: false, key: decision.key, reason: decision.reason }
     const { issuesNumber, timeoutMs } = integration.aggregation
-    const aggregation = { held: issuesNumber !== undefined || timeoutMs !== undefined, issuesNumber: issuesNumber ?? null, timeoutMs: timeoutMs ?? null }
+    const aggregation = {
+      held: issuesNumber !== undefined || timeoutMs !== undefined,
+      issuesNumber: issuesNumber ?? null,
+      timeoutMs: timeoutMs ?? null,
+    }
     return { name, kind, send: true, aggregation, ...previewOf(integration, config.common.aquaServer, batch) }
   })
   return {
     payload: payload.path,
-    scan: { source: scan.source, registry: scan.registry, image: scan.image, digest: scan.digest, findings: scan.findings.length, counts: scan.counts },
+    scan: {
+      source: scan.source,
+      registry: scan.registry,
+      image: scan.image,
+      digest: scan.digest,
+      findings: scan.findings.length,
+      counts: scan.counts,
+    },
     history: { consulted: history.consulted, note: history.note },
     decision: {
       outcome,
       baseDigest: base?.digest ?? null,
       baseScanId: base?.scanId ?? null,
-      diff: diff ? { added: diff.added.length, fixed: diff.fixed.length, addedBySeverity: diff.addedBySeverity, fixedBySeverity: diff.fixedBySeverity } : null,
+      diff: diff
+        ? {
+            added: diff.added.length,
+            fixed: diff.fixed.length,
+            addedBySeverity: diff.addedBySeverity,
+            fixedBySeverity: diff.fixedBySeverity,
+          }
+        : null,
     },
     integrations,
   }
 }
 
-function previewOf(integration: Integration, aquaServer: string | undefined, batch: DeliveryBatch): { preview: MessagePreview | null; previewError: string | null } {
+function previewOf(
+  integration: Integration,
+  aquaServer: string | undefined,
+  batch: DeliveryBatch,
+): { preview: MessagePreview | null; previewError: string | null } {
   const output = createOutput(integration)
   if (output === undefined) return { preview: null, previewError: `this build has no ${integration.kind} output` }
   try {
@@ -112,7 +143,9 @@ export function explanationLines(e: Explanation): string[] {
     `decision  ${decisionText(e)}`,
   ]
   if (decision.diff) {
-    lines.push(`          diff: ${decision.diff.added} added (${countsText(decision.diff.addedBySeverity, false)}), ${decision.diff.fixed} fixed (${countsText(decision.diff.fixedBySeverity, false)})`)
+    lines.push(
+      `          diff: ${decision.diff.added} added (${countsText(decision.diff.addedBySeverity, false)}), ${decision.diff.fixed} fixed (${countsText(decision.diff.fixedBySeverity, false)})`,
+    )
   }
   if (!e.history.consulted) lines.push(`          note: ${e.history.note}`)
   lines.push('', e.integrations.length === 0 ? 'no enabled integration' : `${e.integrations.length} enabled integrations:`)
@@ -141,7 +174,9 @@ function integrationLine(i: IntegrationExplanation): string {
 }
 
 function aggregationText(issuesNumber: number | null, timeoutMs: number | null): string {
-  const parts = [issuesNumber !== null && `flushed at ${issuesNumber} scans`, timeoutMs !== null && `window ${duration(timeoutMs)}`].filter(Boolean)
+  const parts = [issuesNumber !== null && `flushed at ${issuesNumber} scans`, timeoutMs !== null && `window ${duration(timeoutMs)}`].filter(
+    Boolean,
+  )
   return parts.join(' or ')
 }
 

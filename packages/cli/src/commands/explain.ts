@@ -1,7 +1,16 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { gunzipSync } from 'node:zlib'
-import { ConfigError, ScanRejection, loadConfigFile, parseScanBody, readRuntimeEnv, scanFingerprint, type Config, type Scan } from '@postee/shared'
+import {
+  ConfigError,
+  ScanRejection,
+  loadConfigFile,
+  parseScanBody,
+  readRuntimeEnv,
+  scanFingerprint,
+  type Config,
+  type Scan,
+} from '@postee/shared'
 import { openDatabase, previewRescan } from '@postee/store'
 import { UsageError, type CommandIo, type ExitCode } from '../io.js'
 import { explainScan, explanationLines, type HistorySource } from './explain-report.js'
@@ -71,7 +80,9 @@ async function readHistory(env: NodeJS.ProcessEnv, scan: Scan): Promise<HistoryS
   try {
     return { consulted: true, note: undefined, decision: await previewRescan(db, scan, scanFingerprint(scan)) }
   } catch (error) {
-    return assumeNew(`the history could not be read (${errorText(error)}), so the scan is taken as new; check DATABASE_URL and that the schema is migrated (postee migrate), or pass --no-history`)
+    return assumeNew(
+      `the history could not be read (${errorText(error)}), so the scan is taken as new; check DATABASE_URL and that the schema is migrated (postee migrate), or pass --no-history`,
+    )
   } finally {
     await db.destroy().catch(() => undefined)
   }

@@ -26,11 +26,16 @@ export async function replayCommand(args: readonly string[], io: CommandIo): Pro
     },
   })
   const since = values.since === undefined ? undefined : parseSince(values.since, new Date())
-  if (values.since !== undefined && since === undefined) throw new UsageError(`--since ${JSON.stringify(values.since)} is not ${SINCE_FORMAT}`)
+  if (values.since !== undefined && since === undefined)
+    throw new UsageError(`--since ${JSON.stringify(values.since)} is not ${SINCE_FORMAT}`)
   // Checked here: Postgres would refuse a malformed id with a raw "invalid input syntax" error.
   const badIds = (values.id ?? []).filter((id) => !UUID.test(id))
-  if (badIds.length > 0) throw new UsageError(`--id ${badIds.map((id) => JSON.stringify(id)).join(', ')} is not a delivery id; ids are UUIDs such as 0b9d3c1e-5f2a-4c7b-9e1d-2a3b4c5d6e7f (postee deliveries lists them)`)
-  if (!values.id && !values.output && !since && !values.all) throw new UsageError('say which deliveries to replay: --id, --output, --since, or --all for every failed and dead one')
+  if (badIds.length > 0)
+    throw new UsageError(
+      `--id ${badIds.map((id) => JSON.stringify(id)).join(', ')} is not a delivery id; ids are UUIDs such as 0b9d3c1e-5f2a-4c7b-9e1d-2a3b4c5d6e7f (postee deliveries lists them)`,
+    )
+  if (!values.id && !values.output && !since && !values.all)
+    throw new UsageError('say which deliveries to replay: --id, --output, --since, or --all for every failed and dead one')
   const { db, queues, redisHost, close } = connect(io.env)
   try {
     let query = db.selectFrom('deliveries').select('id').where('status', 'in', ['failed', 'dead'])

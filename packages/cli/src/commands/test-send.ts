@@ -36,13 +36,20 @@ const SAMPLE_SCAN = {
     {
       resource: { name: 'postee-sample-lib', version: '1.0.0' },
       vulnerabilities: [
-        { name: 'POSTEE-TEST-0001', aqua_severity: 'critical', fix_version: '1.0.1', description: 'A sample finding sent by postee test-send; nothing is wrong.' },
+        {
+          name: 'POSTEE-TEST-0001',
+          aqua_severity: 'critical',
+          fix_version: '1.0.1',
+          description: 'A sample finding sent by postee test-send; nothing is wrong.',
+        },
         { name: 'POSTEE-TEST-0002', aqua_severity: 'high', fix_version: '', description: 'A sample finding without a fix.' },
       ],
     },
     {
       resource: { name: 'postee-sample-tool', version: '2.3.4' },
-      vulnerabilities: [{ name: 'POSTEE-TEST-0003', aqua_severity: 'medium', fix_version: '', description: 'A sample finding of medium severity.' }],
+      vulnerabilities: [
+        { name: 'POSTEE-TEST-0003', aqua_severity: 'medium', fix_version: '', description: 'A sample finding of medium severity.' },
+      ],
     },
   ],
 } as const
@@ -64,7 +71,9 @@ export async function testSendCommand(args: readonly string[], io: CommandIo): P
   const output = integration && createOutput(integration)
   const disabled = config.integrations.find((i) => !i.enabled && i.name === positionals[0])
   if (disabled) {
-    io.err(`postee test-send: the integration "${disabled.name}" exists but is disabled (enable: false, or no enable key); set \`enable: true\` on it in the config file to send through it`)
+    io.err(
+      `postee test-send: the integration "${disabled.name}" exists but is disabled (enable: false, or no enable key); set \`enable: true\` on it in the config file to send through it`,
+    )
     return 2
   }
   if (!integration || !output) {
@@ -75,7 +84,10 @@ export async function testSendCommand(args: readonly string[], io: CommandIo): P
   const timeoutMs = integration.delivery.timeoutMs
   const started = performance.now()
   try {
-    const result = await output.send({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, aquaServer: config.common.aquaServer }, sampleBatch())
+    const result = await output.send(
+      { signal: AbortSignal.timeout(timeoutMs), timeoutMs, aquaServer: config.common.aquaServer },
+      sampleBatch(),
+    )
     io.out(`sent: ${result.externalId ?? 'ok'} in ${Math.round(performance.now() - started)} ms`)
     return 0
   } catch (error) {
@@ -90,12 +102,18 @@ export async function testSendCommand(args: readonly string[], io: CommandIo): P
 function sampleBatch(): DeliveryBatch {
   const { scan, rawBody } = parseScanBody(Buffer.from(JSON.stringify(SAMPLE_SCAN)))
   const id = randomUUID()
-  return { key: id, aggregated: false, items: [{ deliveryId: id, scanId: id, scan, rawBody, outcome: 'new', diff: undefined, receivedAt: new Date() }] }
+  return {
+    key: id,
+    aggregated: false,
+    items: [{ deliveryId: id, scanId: id, scan, rawBody, outcome: 'new', diff: undefined, receivedAt: new Date() }],
+  }
 }
 
 // The dispatcher's rule (to-bull-error.ts): anything else an output throws is a bug, but retryable.
 function asDeliveryError(error: unknown): DeliveryError {
-  return error instanceof DeliveryError ? error : new DeliveryError(`unexpected error: ${(error as Error).message ?? String(error)}`, 'unknown', true)
+  return error instanceof DeliveryError
+    ? error
+    : new DeliveryError(`unexpected error: ${(error as Error).message ?? String(error)}`, 'unknown', true)
 }
 
 function secretsOf(integration: Integration): Secret[] {

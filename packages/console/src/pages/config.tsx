@@ -10,12 +10,23 @@ export function ConfigPage() {
   const [result, setResult] = useState<{ ok: boolean; text: string; problems?: readonly string[] } | undefined>()
   const [dialog, confirm] = useConfirm()
   const reload = async () => {
-    if (!(await confirm('Reload the configuration?', 'Ingest reads cfg.yaml again. If the file has problems it is refused and the running configuration stays in force.', 'Reload'))) return
+    if (
+      !(await confirm(
+        'Reload the configuration?',
+        'Ingest reads cfg.yaml again. If the file has problems it is refused and the running configuration stays in force.',
+        'Reload',
+      ))
+    )
+      return
     try {
       await api('/reload', { method: 'POST' })
       setResult({ ok: true, text: 'The configuration was reloaded and is now in force in this ingest process.' })
     } catch (error) {
-      if (error instanceof ApiError && error.status === 422) setResult({ ok: false, text: 'The new configuration was refused; the old one stays in force. Fix the problems listed below and reload again.' })
+      if (error instanceof ApiError && error.status === 422)
+        setResult({
+          ok: false,
+          text: 'The new configuration was refused; the old one stays in force. Fix the problems listed below and reload again.',
+        })
       else setResult({ ok: false, text: `The reload failed: ${(error as Error).message}` })
     }
     config.reload()
@@ -24,7 +35,9 @@ export function ConfigPage() {
     <section aria-labelledby="config-title">
       <h1 id="config-title">Configuration</h1>
       {dialog}
-      <p class="muted">The configuration this ingest process runs with. Every secret (tokens, passwords, webhook URLs) is shown as &lt;secret&gt;.</p>
+      <p class="muted">
+        The configuration this ingest process runs with. Every secret (tokens, passwords, webhook URLs) is shown as &lt;secret&gt;.
+      </p>
       <div class="actions">
         <button type="button" class="primary" onClick={reload}>
           Reload
@@ -42,7 +55,9 @@ export function ConfigPage() {
             ) : c.fileProblems.length === 0 ? (
               <p class="ok">cfg.yaml on disk is valid.</p>
             ) : (
-              <ErrorBox message={`cfg.yaml on disk has ${c.fileProblems.length} problems; a reload would be refused: ${c.fileProblems.join('; ')}`} />
+              <ErrorBox
+                message={`cfg.yaml on disk has ${c.fileProblems.length} problems; a reload would be refused: ${c.fileProblems.join('; ')}`}
+              />
             )}
             {c.notices.length > 0 && (
               <>

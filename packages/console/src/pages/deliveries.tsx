@@ -43,7 +43,9 @@ export function DeliveriesPage() {
     setFailure('')
     try {
       const report = await api<{ replayed: number }>('/deliveries/replay', { method: 'POST', body })
-      setMessage(`Replay requested: ${report.replayed} ${report.replayed === 1 ? 'delivery' : 'deliveries'} queued again. The list refreshes until they settle.`)
+      setMessage(
+        `Replay requested: ${report.replayed} ${report.replayed === 1 ? 'delivery' : 'deliveries'} queued again. The list refreshes until they settle.`,
+      )
       setSelected(new Set())
       setInFlight(true)
       ledger.reload()
@@ -67,7 +69,7 @@ export function DeliveriesPage() {
       <div class="filters" role="group" aria-label="Filter deliveries">
         <label>
           Status
-          <select value={status} onChange={(e) => setFilter('status', (e.currentTarget).value)}>
+          <select value={status} onChange={(e) => setFilter('status', e.currentTarget.value)}>
             <option value="">any</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -78,7 +80,7 @@ export function DeliveriesPage() {
         </label>
         <label>
           Output
-          <select value={output} onChange={(e) => setFilter('output', (e.currentTarget).value)}>
+          <select value={output} onChange={(e) => setFilter('output', e.currentTarget.value)}>
             <option value="">any</option>
             {outputNames.map((name) => (
               <option key={name} value={name}>
@@ -93,7 +95,13 @@ export function DeliveriesPage() {
         <button
           type="button"
           disabled={selected.size === 0}
-          onClick={() => replay({ ids: [...selected] }, `Replay ${selected.size} selected ${selected.size === 1 ? 'delivery' : 'deliveries'}?`, 'Each is queued again with a fresh set of attempts. Deliveries already sent are never sent twice.')}
+          onClick={() =>
+            replay(
+              { ids: [...selected] },
+              `Replay ${selected.size} selected ${selected.size === 1 ? 'delivery' : 'deliveries'}?`,
+              'Each is queued again with a fresh set of attempts. Deliveries already sent are never sent twice.',
+            )
+          }
         >
           Replay selected ({selected.size})
         </button>
@@ -101,7 +109,11 @@ export function DeliveriesPage() {
           <button
             type="button"
             onClick={() =>
-              replay({ output }, `Replay every failed and dead delivery of ${output}?`, `All failed and dead deliveries of ${output}, including ones not listed here, are queued again with a fresh set of attempts.`)
+              replay(
+                { output },
+                `Replay every failed and dead delivery of ${output}?`,
+                `All failed and dead deliveries of ${output}, including ones not listed here, are queued again with a fresh set of attempts.`,
+              )
             }
           >
             Replay all dead letters of {output}
@@ -114,12 +126,15 @@ export function DeliveriesPage() {
         {(data) =>
           data.deliveries.length === 0 ? (
             <p class="empty" role="status">
-              {params.size > 0 ? 'No delivery matches these filters. Choose another status or output, or clear the filters.' : 'No deliveries yet. They appear when a scan passes an integration\'s policy.'}
+              {params.size > 0
+                ? 'No delivery matches these filters. Choose another status or output, or clear the filters.'
+                : "No deliveries yet. They appear when a scan passes an integration's policy."}
             </p>
           ) : (
             <>
               <LiveStatus>
-                {data.deliveries.length} deliveries{dead.length > 0 ? `, ${dead.length} failed or dead` : ''}. Updated at {clock(ledger.updatedAt!)}
+                {data.deliveries.length} deliveries{dead.length > 0 ? `, ${dead.length} failed or dead` : ''}. Updated at{' '}
+                {clock(ledger.updatedAt!)}
                 {inFlight ? '; refreshing every 2 s while work is in flight.' : '.'}
               </LiveStatus>
               <div class="scroll">
@@ -146,7 +161,12 @@ export function DeliveriesPage() {
                       <tr key={d.id} data-delivery={d.id} data-status={d.status}>
                         <td>
                           {REPLAYABLE.has(d.status) && (
-                            <input type="checkbox" aria-label={`Select the ${d.output} delivery of ${when(d.createdAt)}`} checked={selected.has(d.id)} onChange={(e) => toggle(d.id, (e.currentTarget).checked)} />
+                            <input
+                              type="checkbox"
+                              aria-label={`Select the ${d.output} delivery of ${when(d.createdAt)}`}
+                              checked={selected.has(d.id)}
+                              onChange={(e) => toggle(d.id, e.currentTarget.checked)}
+                            />
                           )}
                         </td>
                         <th scope="row">
@@ -161,7 +181,17 @@ export function DeliveriesPage() {
                         <td>{when(d.updatedAt)}</td>
                         <td>
                           {REPLAYABLE.has(d.status) && (
-                            <button type="button" aria-label={`Replay the ${d.output} delivery of ${when(d.createdAt)}`} onClick={() => replay({ ids: [d.id] }, `Replay this ${d.output} delivery?`, `It is queued again with a fresh set of attempts. Its last error: ${d.lastError ?? 'none'}`)}>
+                            <button
+                              type="button"
+                              aria-label={`Replay the ${d.output} delivery of ${when(d.createdAt)}`}
+                              onClick={() =>
+                                replay(
+                                  { ids: [d.id] },
+                                  `Replay this ${d.output} delivery?`,
+                                  `It is queued again with a fresh set of attempts. Its last error: ${d.lastError ?? 'none'}`,
+                                )
+                              }
+                            >
                               Replay
                             </button>
                           )}

@@ -19,7 +19,9 @@ export function OverviewPage() {
             <div class="cards">
               <div class="card" aria-labelledby="scans-card">
                 <h2 id="scans-card">Scans</h2>
-                <p class="big" data-testid="scans-total">{o.scans.total}</p>
+                <p class="big" data-testid="scans-total">
+                  {o.scans.total}
+                </p>
                 <dl class="inline">
                   <dt>new</dt>
                   <dd>{o.scans.new}</dd>
@@ -37,7 +39,11 @@ export function OverviewPage() {
                     <>
                       <dt>{status}</dt>
                       <dd>
-                        {status === 'failed' || status === 'dead' ? <a href={`/ui/deliveries?status=${status}`}>{o.deliveries[status]}</a> : o.deliveries[status]}
+                        {status === 'failed' || status === 'dead' ? (
+                          <a href={`/ui/deliveries?status=${status}`}>{o.deliveries[status]}</a>
+                        ) : (
+                          o.deliveries[status]
+                        )}
                       </dd>
                     </>
                   ))}
@@ -45,7 +51,10 @@ export function OverviewPage() {
               </div>
             </div>
             {o.scans.total === 0 && o.deliveries.total === 0 && (
-              <p class="empty">No scans in the last 24 hours. Point a scanner (Aqua, Trivy, Trivy Operator) at this ingest's POST /scan with the ingest token, and they will appear here.</p>
+              <p class="empty">
+                No scans in the last 24 hours. Point a scanner (Aqua, Trivy, Trivy Operator) at this ingest's POST /scan with the ingest
+                token, and they will appear here.
+              </p>
             )}
             <h2>Per hour</h2>
             <HourlyChart hourly={o.hourly} />
@@ -99,12 +108,32 @@ export function OverviewPage() {
                       <tr key={out.output} data-output={out.output}>
                         <th scope="row">
                           <a href={`/ui/deliveries?output=${encodeURIComponent(out.output)}`}>{out.output}</a>
-                          <span class="muted"> {out.kind ?? ''}{out.enabled ? '' : ' (not in the running config)'}</span>
+                          <span class="muted">
+                            {' '}
+                            {out.kind ?? ''}
+                            {out.enabled ? '' : ' (not in the running config)'}
+                          </span>
                         </th>
                         <td>{out.sent}</td>
-                        <td>{out.failed > 0 ? <a href={`/ui/deliveries?status=failed&output=${encodeURIComponent(out.output)}`}>{out.failed}</a> : 0}</td>
-                        <td>{out.dead > 0 ? <a href={`/ui/deliveries?status=dead&output=${encodeURIComponent(out.output)}`}>{out.dead}</a> : 0}</td>
-                        <td>{out.queue ? `${out.queue.waiting} waiting, ${out.queue.delayed} delayed, ${out.queue.active} active` : 'unknown (Redis did not answer)'}</td>
+                        <td>
+                          {out.failed > 0 ? (
+                            <a href={`/ui/deliveries?status=failed&output=${encodeURIComponent(out.output)}`}>{out.failed}</a>
+                          ) : (
+                            0
+                          )}
+                        </td>
+                        <td>
+                          {out.dead > 0 ? (
+                            <a href={`/ui/deliveries?status=dead&output=${encodeURIComponent(out.output)}`}>{out.dead}</a>
+                          ) : (
+                            0
+                          )}
+                        </td>
+                        <td>
+                          {out.queue
+                            ? `${out.queue.waiting} waiting, ${out.queue.delayed} delayed, ${out.queue.active} active`
+                            : 'unknown (Redis did not answer)'}
+                        </td>
                         <td>{out.oldestWaitingAt ? `${when(out.oldestWaitingAt)} (${ago(out.oldestWaitingAt)})` : 'none'}</td>
                         <td class="wrap">{out.lastError ? `${out.lastError.message} (${when(out.lastError.at)})` : 'none'}</td>
                       </tr>

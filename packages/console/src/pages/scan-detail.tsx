@@ -31,7 +31,17 @@ export function ScanDetailPage() {
               <dt>Received</dt>
               <dd>{when(d.scan.receivedAt)}</dd>
               <dt>Compared with</dt>
-              <dd>{d.scan.base ? d.scan.base.scanId ? <a href={`/ui/scans/${d.scan.base.scanId}`}>the previous scan ({d.scan.base.digest || 'no digest'})</a> : d.scan.base.digest : 'nothing: the first scan of this image'}</dd>
+              <dd>
+                {d.scan.base ? (
+                  d.scan.base.scanId ? (
+                    <a href={`/ui/scans/${d.scan.base.scanId}`}>the previous scan ({d.scan.base.digest || 'no digest'})</a>
+                  ) : (
+                    d.scan.base.digest
+                  )
+                ) : (
+                  'nothing: the first scan of this image'
+                )}
+              </dd>
               <dt>Scan id</dt>
               <dd class="mono">{d.scan.id}</dd>
             </dl>
@@ -68,7 +78,8 @@ export function ScanDetailPage() {
                     {d.deliveries.map((delivery) => (
                       <tr key={delivery.id} data-output={delivery.output}>
                         <th scope="row">
-                          <a href={`/ui/deliveries?output=${encodeURIComponent(delivery.output)}`}>{delivery.output}</a> <span class="muted">{delivery.kind}</span>
+                          <a href={`/ui/deliveries?output=${encodeURIComponent(delivery.output)}`}>{delivery.output}</a>{' '}
+                          <span class="muted">{delivery.kind}</span>
                         </th>
                         <td>
                           <Badge value={delivery.status} />
@@ -83,7 +94,10 @@ export function ScanDetailPage() {
               </div>
             )}
             <h2>Why each integration sent or skipped it</h2>
-            <p class="muted">Evaluated now against the running configuration, with the same policy rules ingest applied when the scan arrived (and postee explain prints).</p>
+            <p class="muted">
+              Evaluated now against the running configuration, with the same policy rules ingest applied when the scan arrived (and postee
+              explain prints).
+            </p>
             {d.integrations.length === 0 ? (
               <p class="empty">No integration is enabled in the running configuration.</p>
             ) : (
@@ -92,7 +106,11 @@ export function ScanDetailPage() {
                   <li key={i.name} data-integration={i.name}>
                     <p>
                       <strong>{i.send ? 'SEND' : 'SKIP'}</strong> {i.name} <span class="muted">({i.kind})</span>
-                      {i.send ? (i.held ? ': held for aggregation, sent in a batch' : ': every policy key let it through') : `: ${i.key}: ${i.reason}`}
+                      {i.send
+                        ? i.held
+                          ? ': held for aggregation, sent in a batch'
+                          : ': every policy key let it through'
+                        : `: ${i.key}: ${i.reason}`}
                     </p>
                     {i.send && (
                       <details>
@@ -125,7 +143,8 @@ export function ScanDetailPage() {
 }
 
 function Diff(props: { diff: ScanDetail['diff'] }) {
-  if (!props.diff) return <p class="muted">No diff: there was no earlier scan of this image to compare with, so every finding counts as new.</p>
+  if (!props.diff)
+    return <p class="muted">No diff: there was no earlier scan of this image to compare with, so every finding counts as new.</p>
   const { added, fixed } = props.diff
   return (
     <>
@@ -148,7 +167,7 @@ function Findings(props: { findings: Finding[] }) {
       <div class="filters" role="group" aria-label="Filter findings">
         <label>
           Severity
-          <select value={severity} onChange={(e) => setSeverity((e.currentTarget).value)}>
+          <select value={severity} onChange={(e) => setSeverity(e.currentTarget.value)}>
             <option value="">any</option>
             {SEVERITIES.map((s) => (
               <option key={s} value={s}>
@@ -158,7 +177,7 @@ function Findings(props: { findings: Finding[] }) {
           </select>
         </label>
         <label class="check">
-          <input type="checkbox" checked={fixable} onChange={(e) => setFixable((e.currentTarget).checked)} /> Fix available only
+          <input type="checkbox" checked={fixable} onChange={(e) => setFixable(e.currentTarget.checked)} /> Fix available only
         </label>
       </div>
       <FindingTable findings={shown} caption={`Findings shown: ${shown.length}`} empty="No finding matches these filters." />

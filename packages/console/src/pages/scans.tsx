@@ -77,7 +77,9 @@ export function ScansPage() {
         {(result) =>
           result.scans.length === 0 ? (
             <p class="empty" role="status">
-              {params.size > 2 ? 'No scan matches these filters. Widen the search or clear it.' : 'No scans stored yet. Scans appear here as soon as a scanner posts one to ingest.'}
+              {params.size > 2
+                ? 'No scan matches these filters. Widen the search or clear it.'
+                : 'No scans stored yet. Scans appear here as soon as a scanner posts one to ingest.'}
             </p>
           ) : (
             <>

@@ -54,7 +54,12 @@ export function readHttpLimits(env: NodeJS.ProcessEnv, problems: ConfigProblem[]
   if (size !== undefined) {
     const parsed = parseSize(/^\d+$/.test(size) ? `${size}B` : size)
     if (parsed.ok && parsed.value > 0) unverifiedBodyBytes = parsed.value
-    else problems.push({ item: ITEM, key: 'POSTEE_HTTP_UNVERIFIED_BODY_BYTES', message: `${JSON.stringify(size)} is not a size; write bytes or a size with a unit, e.g. 20MB` })
+    else
+      problems.push({
+        item: ITEM,
+        key: 'POSTEE_HTTP_UNVERIFIED_BODY_BYTES',
+        message: `${JSON.stringify(size)} is not a size; write bytes or a size with a unit, e.g. 20MB`,
+      })
   }
   const d = HTTP_LIMIT_DEFAULTS
   const limits = {
@@ -66,7 +71,11 @@ export function readHttpLimits(env: NodeJS.ProcessEnv, problems: ConfigProblem[]
     unverifiedBodyBytes,
   }
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
-    problems.push({ item: ITEM, key: 'POSTEE_HTTP_HEADERS_TIMEOUT_MS', message: `must not be longer than POSTEE_HTTP_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs}), which covers the headers too` })
+    problems.push({
+      item: ITEM,
+      key: 'POSTEE_HTTP_HEADERS_TIMEOUT_MS',
+      message: `must not be longer than POSTEE_HTTP_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs}), which covers the headers too`,
+    })
   }
   return limits
 }

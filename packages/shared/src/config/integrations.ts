@@ -39,7 +39,7 @@ function readJiraAuth(r: ItemReader): Pick<JiraIntegration, 'user' | 'password' 
   const password = r.secret(JIRA_KEYS.password)
   const token = r.secret(JIRA_KEYS.token)
   if (token === undefined && (user === undefined || password === undefined)) {
-    const fix = 'set user and password (the user\'s API token) for Basic auth, or token (a personal access token) for Bearer auth'
+    const fix = "set user and password (the user's API token) for Basic auth, or token (a personal access token) for Bearer auth"
     // Name the half that is missing so the fix points at the right line; a key that is present
     // but unusable (an unset $VAR) has its own problem already.
     if (user === undefined && password === undefined) {
@@ -93,7 +93,11 @@ function readJira(r: ItemReader, base: IntegrationBase): JiraIntegration {
 function readRecipients(r: ItemReader): readonly string[] {
   const recipients = r.list(EMAIL_KEYS.recipients)
   if (recipients.length === 0 && !r.has(EMAIL_KEYS.recipients)) {
-    r.report(EMAIL_KEYS.recipients, `missing; list the addresses to send to, e.g. ["ops@example.com"] or ["${OWNER_PLACEHOLDER}"]`, 'required')
+    r.report(
+      EMAIL_KEYS.recipients,
+      `missing; list the addresses to send to, e.g. ["ops@example.com"] or ["${OWNER_PLACEHOLDER}"]`,
+      'required',
+    )
   } else if (recipients.length === 0) {
     r.report(EMAIL_KEYS.recipients, 'is empty; list at least one address', 'required')
   }
@@ -121,10 +125,17 @@ function readSender(r: ItemReader, user: string | undefined): string | undefined
 function readOwnersDomains(r: ItemReader): readonly string[] | undefined {
   if (!r.has(EMAIL_KEYS.ownersDomains)) return undefined
   const domains = r.list(EMAIL_KEYS.ownersDomains).map((domain) => domain.replace(/\.$/, '').toLowerCase())
-  if (domains.length === 0) r.report(EMAIL_KEYS.ownersDomains, 'is empty; list the domains owner addresses may be in, e.g. ["corp.example.com"], or remove the key to allow any')
+  if (domains.length === 0)
+    r.report(
+      EMAIL_KEYS.ownersDomains,
+      'is empty; list the domains owner addresses may be in, e.g. ["corp.example.com"], or remove the key to allow any',
+    )
   for (const domain of domains) {
     if (!/^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?)*$/u.test(domain)) {
-      r.report(EMAIL_KEYS.ownersDomains, `${JSON.stringify(domain)} is not a domain name; write the exact domain after the @, e.g. corp.example.com (no @, no wildcard)`)
+      r.report(
+        EMAIL_KEYS.ownersDomains,
+        `${JSON.stringify(domain)} is not a domain name; write the exact domain after the @, e.g. corp.example.com (no @, no wildcard)`,
+      )
     }
   }
   return domains
@@ -136,7 +147,7 @@ function readEmail(r: ItemReader, base: IntegrationBase): EmailIntegration {
   const password = r.secret(EMAIL_KEYS.password)
   const host = useMX
     ? r.text(EMAIL_KEYS.host)
-    : r.requiredText(EMAIL_KEYS.host, 'write the SMTP server host name, or set UseMX: true to deliver to the recipients\' MX hosts')
+    : r.requiredText(EMAIL_KEYS.host, "write the SMTP server host name, or set UseMX: true to deliver to the recipients' MX hosts")
   const authenticates = user !== undefined && password !== undefined && !password.isEmpty()
   return {
     ...base,
@@ -183,12 +194,18 @@ function readSplunk(r: ItemReader, base: IntegrationBase): SplunkIntegration {
 
 // A bare name is the seed's form; a host name or full URL lets tests and on-premise setups point elsewhere.
 function readInstanceUrl(r: ItemReader): string {
-  const instance = r.requiredText(SERVICENOW_KEYS.instance, 'write the instance name (acme for https://acme.service-now.com) or its full URL')
+  const instance = r.requiredText(
+    SERVICENOW_KEYS.instance,
+    'write the instance name (acme for https://acme.service-now.com) or its full URL',
+  )
   if (instance === '') return ''
   if (/^[a-z0-9][a-z0-9-]*$/i.test(instance)) return `https://${instance.toLowerCase()}.service-now.com`
   if (/^[a-z0-9.-]+(:\d+)?$/i.test(instance)) return `https://${instance.toLowerCase()}`
   if (isHttpUrl(instance)) return stripTrailingSlashes(instance)
-  r.report(SERVICENOW_KEYS.instance, `${JSON.stringify(instance)} is neither an instance name nor an http(s) URL; write e.g. acme or https://acme.service-now.com`)
+  r.report(
+    SERVICENOW_KEYS.instance,
+    `${JSON.stringify(instance)} is neither an instance name nor an http(s) URL; write e.g. acme or https://acme.service-now.com`,
+  )
   return ''
 }
 
@@ -197,7 +214,7 @@ function readServiceNow(r: ItemReader, base: IntegrationBase): ServiceNowIntegra
     ...base,
     kind: 'serviceNow',
     user: r.requiredText(SERVICENOW_KEYS.user, 'write the ServiceNow user name'),
-    password: r.requiredSecret(SERVICENOW_KEYS.password, 'write the user\'s password or API key (or $VAR to read it from the environment)'),
+    password: r.requiredSecret(SERVICENOW_KEYS.password, "write the user's password or API key (or $VAR to read it from the environment)"),
     instanceUrl: readInstanceUrl(r),
     table: r.text(SERVICENOW_KEYS.board) ?? CONFIG_DEFAULTS.serviceNowTable,
     tlsVerify: r.bool(DELIVERY_KEYS.tlsVerify, true),

@@ -53,7 +53,13 @@ export class ItemReader {
   readonly #problems: ConfigProblem[]
   #secretKeys: ReadonlySet<string>
 
-  constructor(raw: Record<string, unknown>, label: string, env: NodeJS.ProcessEnv, problems: ConfigProblem[], secretKeys: readonly string[]) {
+  constructor(
+    raw: Record<string, unknown>,
+    label: string,
+    env: NodeJS.ProcessEnv,
+    problems: ConfigProblem[],
+    secretKeys: readonly string[],
+  ) {
     this.label = label
     this.#env = env
     this.#problems = problems
@@ -143,7 +149,13 @@ export class ItemReader {
 
   /** A whole number (a YAML number or numeric text) within [min, max]. */
   int(key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-    return this.#number(key, fallback, (n) => Number.isSafeInteger(n) && n >= min && n <= max, WHOLE_NUMBER, rangeText('a whole number', min, max))
+    return this.#number(
+      key,
+      fallback,
+      (n) => Number.isSafeInteger(n) && n >= min && n <= max,
+      WHOLE_NUMBER,
+      rangeText('a whole number', min, max),
+    )
   }
 
   /** A number greater than zero (fractions allowed). */
@@ -208,7 +220,11 @@ export class ItemReader {
     const raw = this.#raw(key)
     if (raw === undefined || raw === null) return undefined
     if (isMapping(raw)) return raw
-    this.report(key, `must be a mapping of names to values (one \`name: value\` per line), not ${Array.isArray(raw) ? 'a list' : 'a single value'}`, 'shape')
+    this.report(
+      key,
+      `must be a mapping of names to values (one \`name: value\` per line), not ${Array.isArray(raw) ? 'a list' : 'a single value'}`,
+      'shape',
+    )
     return undefined
   }
 

@@ -3,13 +3,7 @@ import { SEVERITIES } from '../scan/model.js'
 import { AGGREGATION_KEYS, COMMON_KEYS, CONFIG_DEFAULTS, DELIVERY_DEFAULTS, DELIVERY_KEYS, POLICY_KEYS } from './keys.js'
 import { parseDuration, parseRateLimit, parseSize } from './units.js'
 import type { ItemReader } from './item-reader.js'
-import type {
-  AggregationSettings,
-  CommonSettings,
-  DeliverySettings,
-  OutputKind,
-  PolicySettings,
-} from './types.js'
+import type { AggregationSettings, CommonSettings, DeliverySettings, OutputKind, PolicySettings } from './types.js'
 
 /** Reads the seed's policy keys of one integration. */
 export function readPolicy(r: ItemReader): PolicySettings {

@@ -24,11 +24,29 @@ const JIRA = 'type: jira\nurl: https://j.example.com\ntoken: t\nproject_key: K'
 
 describe('config/load: every kind of problem names its item and key', () => {
   const cases: [string, string, string, string, RegExp][] = [
-    ['unknown type, near a valid one', item('type: jiraa'), 'x', 'type', /"jiraa" is not a known type; did you mean jira\? valid types: jira, email, slack, teams, webhook, splunk, serviceNow, common/],
+    [
+      'unknown type, near a valid one',
+      item('type: jiraa'),
+      'x',
+      'type',
+      /"jiraa" is not a known type; did you mean jira\? valid types: jira, email, slack, teams, webhook, splunk, serviceNow, common/,
+    ],
     ['unknown type, near none', item('type: pagerduty'), 'x', 'type', /is not a known type; valid types: jira/],
     ['missing type', item('url: http://x'), 'x', 'type', /missing; set the integration type/],
-    ['misspelt key', item(`${SLACK}\nPolicy-Min-Vulnerabilty: high`), 'x', 'Policy-Min-Vulnerabilty', /unknown key for a slack item; did you mean Policy-Min-Vulnerability\?/],
-    ['unknown key far from all', item(`${SLACK}\ncolour: blue`), 'x', 'colour', /unknown key for a slack item; the keys it accepts are: name, type, enable/],
+    [
+      'misspelt key',
+      item(`${SLACK}\nPolicy-Min-Vulnerabilty: high`),
+      'x',
+      'Policy-Min-Vulnerabilty',
+      /unknown key for a slack item; did you mean Policy-Min-Vulnerability\?/,
+    ],
+    [
+      'unknown key far from all',
+      item(`${SLACK}\ncolour: blue`),
+      'x',
+      'colour',
+      /unknown key for a slack item; the keys it accepts are: name, type, enable/,
+    ],
     ['key of another type', item(`${SLACK}\nrecipients: a@b.c`), 'x', 'recipients', /unknown key for a slack item/],
     ['list where a value belongs', item(`${SLACK}\nconcurrency: [1, 2]`), 'x', 'concurrency', /must be a single value, not a list/],
     ['mapping where a value belongs', item(`${SLACK}\nbackoff: {a: 1}`), 'x', 'backoff', /must be a single value, not a mapping/],
@@ -37,32 +55,86 @@ describe('config/load: every kind of problem names its item and key', () => {
     ['not a whole number', item(`${SLACK}\nconcurrency: abc`), 'x', 'concurrency', /"abc" is not a whole number ≥ 1/],
     ['below the minimum', item(`${SLACK}\nretries: 0`), 'x', 'retries', /is not a whole number ≥ 1/],
     ['a fraction', item(`${SLACK}\nretries: 1.5`), 'x', 'retries', /is not a whole number/],
-    ['port out of range', item('type: email\nhost: h\nrecipients: a@b.c\nport: 70000'), 'x', 'port', /is not a whole number from 1 to 65535/],
+    [
+      'port out of range',
+      item('type: email\nhost: h\nrecipients: a@b.c\nport: 70000'),
+      'x',
+      'port',
+      /is not a whole number from 1 to 65535/,
+    ],
     ['count below 1', item(`${SLACK}\nAggregate-Issues-Number: 0`), 'x', 'Aggregate-Issues-Number', /whole number ≥ 1/],
-    ['bad duration', item(`${SLACK}\nAggregate-Issues-Timeout: 5 minutes`), 'x', 'Aggregate-Issues-Timeout', /"5 minutes" is not a duration; write a number with a unit/],
+    [
+      'bad duration',
+      item(`${SLACK}\nAggregate-Issues-Timeout: 5 minutes`),
+      'x',
+      'Aggregate-Issues-Timeout',
+      /"5 minutes" is not a duration; write a number with a unit/,
+    ],
     ['bad backoff', item(`${SLACK}\nbackoff: fast`), 'x', 'backoff', /is not a duration/],
     ['zero timeout', item(`${SLACK}\ntimeout: 0s`), 'x', 'timeout', /must be longer than 0/],
     ['backoff-max below backoff', item(`${SLACK}\nbackoff: 1m\nbackoff-max: 10s`), 'x', 'backoff-max', /shorter than backoff/],
-    ['bad severity', item(`${SLACK}\nPolicy-Min-Vulnerability: severe`), 'x', 'Policy-Min-Vulnerability', /"severe" is not allowed; write one of: critical, high, medium, low, negligible/],
+    [
+      'bad severity',
+      item(`${SLACK}\nPolicy-Min-Vulnerability: severe`),
+      'x',
+      'Policy-Min-Vulnerability',
+      /"severe" is not allowed; write one of: critical, high, medium, low, negligible/,
+    ],
     ['bad rate limit', item(`${SLACK}\nrate-limit: 5 per second`), 'x', 'rate-limit', /is not a rate limit; write N\/s, N\/m or N\/h/],
     ['bad teams format', item('type: teams\nurl: http://t\nformat: card'), 'x', 'format', /write one of: adaptive, legacy/],
     ['bad api_version', item(`${JIRA}\napi_version: 4`), 'x', 'api_version', /from 2 to 3/],
     ['jira url not http', item('type: jira\nurl: ftp://j\ntoken: t\nproject_key: K'), 'x', 'url', /"ftp:\/\/j" is not an http\(s\) URL/],
     ['splunk url not a URL', item('type: splunk\nurl: splunk:8088\ntoken: t'), 'x', 'url', /is not an http\(s\) URL/],
-    ['bad servicenow instance', item('type: serviceNow\nuser: u\npassword: p\ninstance: acme corp'), 'x', 'instance', /neither an instance name nor an http\(s\) URL/],
-    ['sender not an address', item('type: email\nhost: h\nrecipients: a@b.c\nsender: not-an-address'), 'x', 'sender', /"not-an-address" is not an email address; write name@domain or "Display Name <name@domain>"/],
-    ['recipient not an address', item('type: email\nhost: h\nrecipients: ops.example.com'), 'x', 'recipients', /"ops.example.com" is not an email address/],
+    [
+      'bad servicenow instance',
+      item('type: serviceNow\nuser: u\npassword: p\ninstance: acme corp'),
+      'x',
+      'instance',
+      /neither an instance name nor an http\(s\) URL/,
+    ],
+    [
+      'sender not an address',
+      item('type: email\nhost: h\nrecipients: a@b.c\nsender: not-an-address'),
+      'x',
+      'sender',
+      /"not-an-address" is not an email address; write name@domain or "Display Name <name@domain>"/,
+    ],
+    [
+      'recipient not an address',
+      item('type: email\nhost: h\nrecipients: ops.example.com'),
+      'x',
+      'recipients',
+      /"ops.example.com" is not an email address/,
+    ],
     ['empty recipients', item('type: email\nhost: h\nrecipients: []'), 'x', 'recipients', /is empty/],
-    ['case-variant duplicate key', item('type: email\nhost: h\nrecipients: a@b.c\nUseMX: true\nuseMX: false'), 'x', 'useMX', /given twice \(as UseMX and useMX\)/],
+    [
+      'case-variant duplicate key',
+      item('type: email\nhost: h\nrecipients: a@b.c\nUseMX: true\nuseMX: false'),
+      'x',
+      'useMX',
+      /given twice \(as UseMX and useMX\)/,
+    ],
     ['unknowns not a mapping', item(`${JIRA}\nunknowns: [a]`), 'x', 'unknowns', /must be a mapping/],
     ['unknowns value a list', item(`${JIRA}\nunknowns:\n  Team: [a, b]`), 'x', 'unknowns › Team', /must be a single value, not a list/],
     ['bad size', '- type: common\n  Max_DB_Size: 5 parsecs\n', 'item 1', 'Max_DB_Size', /"5 parsecs" is not a size/],
     ['bad Delete_Old_Data', '- type: common\n  Delete_Old_Data: -1\n', 'item 1', 'Delete_Old_Data', /whole number ≥ 0/],
     ['bad DbVerifyInterval', '- type: common\n  DbVerifyInterval: 0\n', 'item 1', 'DbVerifyInterval', /a number greater than 0/],
     ['bad AquaServer', '- name: c\n  type: common\n  AquaServer: aqua.local\n', 'c', 'AquaServer', /is not an http\(s\) URL/],
-    ['missing name', `${item(SLACK)}- type: slack\n  enable: true\n  url: http://s\n`, 'item 3', 'name', /missing; give every integration a unique name/],
+    [
+      'missing name',
+      `${item(SLACK)}- type: slack\n  enable: true\n  url: http://s\n`,
+      'item 3',
+      'name',
+      /missing; give every integration a unique name/,
+    ],
     ['duplicate names', `${item(SLACK)}- name: x\n  type: webhook\n  url: http://w\n`, 'x', 'name', /used by more than one integration/],
-    ['second common item', '- type: common\n- name: again\n  type: common\n', 'again', 'type', /a second type: common item; merge its keys into the first one \(common\)/],
+    [
+      'second common item',
+      '- type: common\n- name: again\n  type: common\n',
+      'again',
+      'type',
+      /a second type: common item; merge its keys into the first one \(common\)/,
+    ],
     ['item not a mapping', '- just text\n', 'item 1', '', /is a single value, but each item must be a mapping of keys/],
     ['item that is a list', '- [a, b]\n', 'item 1', '', /is a list, but each item must be a mapping/],
   ]
@@ -112,7 +184,11 @@ describe('config/load: whole-file problems', () => {
   const cases: [string, string, RegExp][] = [
     ['not YAML', '- name: x\n  type: [slack\n', /^YAML error at column \d+: /],
     ['duplicate keys', '- name: x\n  name: y\n', /YAML error at column 3: Map keys must be unique/],
-    ['a mapping', 'name: x\ntype: slack\n', /the top level is a mapping; cfg.yaml is a YAML list with one `- name: ...` item per integration/],
+    [
+      'a mapping',
+      'name: x\ntype: slack\n',
+      /the top level is a mapping; cfg.yaml is a YAML list with one `- name: ...` item per integration/,
+    ],
     ['Postee v2 format', 'outputs:\n  - name: x\nroutes: []\n', /looks like the Postee v2 format/],
     ['a single value', 'hello\n', /the top level is a single value; cfg.yaml is a YAML list/],
     ['empty', '# only a comment\n', /the file is empty; cfg.yaml is a YAML list/],
@@ -207,15 +283,22 @@ describe('config/load: problems carry the line they are on, in file order', () =
   const cases: [string, string, number][] = [
     ['a key of an item', '- name: x\n  type: slack\n  enable: true\n  url: nope\n', 4],
     ['a key written in another case', '- name: x\n  Type: slack\n  enable: true\n  URL: nope\n', 4],
-    ['a missing key: the item\'s first line', '\n\n- name: x\n  type: slack\n  enable: true\n', 3],
-    ['a nested unknowns entry: its key\'s line', '- name: x\n  type: jira\n  enable: true\n  url: https://j\n  token: t\n  project_key: K\n  unknowns:\n    Team: [a]\n', 7],
+    ["a missing key: the item's first line", '\n\n- name: x\n  type: slack\n  enable: true\n', 3],
+    [
+      "a nested unknowns entry: its key's line",
+      '- name: x\n  type: jira\n  enable: true\n  url: https://j\n  token: t\n  project_key: K\n  unknowns:\n    Team: [a]\n',
+      7,
+    ],
     ['an item that is not a mapping', '- name: ok\n  type: slack\n- just text\n', 3],
     ['a YAML syntax error', '- name: x\n  type: [slack\n', 3],
   ]
   for (const [title, yaml, line] of cases) {
     it(title, () => {
       const problems = problemsOf(yaml)
-      expect(problems.map((p) => p.line), JSON.stringify(problems)).to.deep.equal([line])
+      expect(
+        problems.map((p) => p.line),
+        JSON.stringify(problems),
+      ).to.deep.equal([line])
     })
   }
 

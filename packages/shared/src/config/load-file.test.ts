@@ -55,7 +55,12 @@ describe('config/load: loadConfigFile', () => {
   it('names the file and the variable when $MY_PASSWORD is missing', async () => {
     const error = await loadError(SEED_JIRA)
     expect(error.problems).to.deep.equal([
-      { item: 'my-jira', key: 'password', line: 8, message: 'environment variable MY_PASSWORD is not set; pass it to the container, or write the value in cfg.yaml' },
+      {
+        item: 'my-jira',
+        key: 'password',
+        line: 8,
+        message: 'environment variable MY_PASSWORD is not set; pass it to the container, or write the value in cfg.yaml',
+      },
     ])
     expect(error.message.split('\n')[0]).to.equal(`Invalid config file ${SEED_JIRA} (1 problem):`)
   })

@@ -80,7 +80,14 @@ describe('config/load: secrets', () => {
 
   it('reports an empty variable for a required key without a second problem', () => {
     const problems = problemsOf('- {name: s, enable: true, type: splunk, url: "http://s", token: $T}\n', { T: '' })
-    expect(problems).to.deep.equal([{ item: 's', key: 'token', line: 1, message: 'environment variable T is empty; write the HTTP Event Collector token (or $VAR to read it from the environment)' }])
+    expect(problems).to.deep.equal([
+      {
+        item: 's',
+        key: 'token',
+        line: 1,
+        message: 'environment variable T is empty; write the HTTP Event Collector token (or $VAR to read it from the environment)',
+      },
+    ])
   })
 
   it('never echoes a secret or a substituted value in a problem', () => {

@@ -70,14 +70,18 @@ describe('config/load: every key of every type', () => {
     ['jira-all', 'sprint', 'Sprint 8'],
     ['jira-all', 'apiVersion', 3],
     ['jira-all', 'tlsVerify', false],
-    ['jira-all', 'unknowns', [
-      { name: 'Team', hint: 'text', value: 'platform' },
-      { name: 'Points', hint: 'number', value: '5' },
-      { name: 'Components', hint: 'multi-value', value: 'a,b' },
-      { name: 'Notes', hint: 'multi-line-text', value: 'one\ntwo' },
-      { name: 'Due', hint: 'date-time', value: '2014-04-11T12:14:26.880+0400' },
-      { name: 'Docs', hint: 'url', value: 'https://docs.example.com' },
-    ]],
+    [
+      'jira-all',
+      'unknowns',
+      [
+        { name: 'Team', hint: 'text', value: 'platform' },
+        { name: 'Points', hint: 'number', value: '5' },
+        { name: 'Components', hint: 'multi-value', value: 'a,b' },
+        { name: 'Notes', hint: 'multi-line-text', value: 'one\ntwo' },
+        { name: 'Due', hint: 'date-time', value: '2014-04-11T12:14:26.880+0400' },
+        { name: 'Docs', hint: 'url', value: 'https://docs.example.com' },
+      ],
+    ],
     ['jira-all', 'policy.minVulnerability', 'high'],
     ['jira-all', 'policy.registries', ['Docker Hub', 'quay*']],
     ['jira-all', 'policy.imageNames', ['alpine:*', 'nginx']],
@@ -129,7 +133,13 @@ describe('config/load: every key of every type', () => {
 
   it('keeps file order and every integration', () => {
     expect(config.integrations.map((i) => i.name)).to.deep.equal([
-      'jira-all', 'email-all', 'slack-all', 'teams-all', 'webhook-all', 'splunk-all', 'servicenow-all',
+      'jira-all',
+      'email-all',
+      'slack-all',
+      'teams-all',
+      'webhook-all',
+      'splunk-all',
+      'servicenow-all',
     ])
   })
 })
@@ -186,7 +196,14 @@ describe('config/load: defaults', () => {
   it('documents the chosen delivery defaults', () => {
     expect(DELIVERY_DEFAULTS.slack).to.deep.include({ concurrency: 1, rateLimit: { max: 1, perMs: 1000 } })
     expect(DELIVERY_DEFAULTS.teams).to.deep.include({ concurrency: 1, rateLimit: { max: 4, perMs: 1000 } })
-    expect(DELIVERY_DEFAULTS.webhook).to.deep.include({ concurrency: 16, attempts: 10, backoffBaseMs: 1000, backoffCapMs: 600_000, timeoutMs: 30_000, rateLimit: undefined })
+    expect(DELIVERY_DEFAULTS.webhook).to.deep.include({
+      concurrency: 16,
+      attempts: 10,
+      backoffBaseMs: 1000,
+      backoffCapMs: 600_000,
+      timeoutMs: 30_000,
+      rateLimit: undefined,
+    })
     expect(DELIVERY_DEFAULTS.email.timeoutMs).to.equal(60_000)
     expect(DELIVERY_DEFAULTS.splunk.concurrency).to.equal(8)
   })
@@ -227,12 +244,27 @@ describe('config/load: leniency the seed allows', () => {
     ['bare timeout is seconds', 'type: webhook\n  url: http://x\n  Aggregate-Issues-Timeout: 90', 'aggregation.timeoutMs', 90_000],
     ['count 1 is no aggregation', 'type: webhook\n  url: http://x\n  Aggregate-Issues-Number: 1', 'aggregation.issuesNumber', undefined],
     ['rate-limit off', 'type: slack\n  url: http://x\n  rate-limit: "off"', 'delivery.rateLimit', undefined],
-    ['jira api_version 2 on cloud', 'type: jira\n  url: https://a.atlassian.net\n  token: t\n  project_key: K\n  api_version: 2', 'apiVersion', 2],
+    [
+      'jira api_version 2 on cloud',
+      'type: jira\n  url: https://a.atlassian.net\n  token: t\n  project_key: K\n  api_version: 2',
+      'apiVersion',
+      2,
+    ],
     ['teams format legacy', 'type: teams\n  url: https://x.example.com\n  format: LEGACY', 'format', 'legacy'],
     ['email with UseMX needs no host', 'type: email\n  UseMX: true\n  recipients: a@b.c', 'host', undefined],
     ['null optional key', 'type: jira\n  url: http://j\n  token: t\n  project_key: K\n  board:\n  sprint:', 'board', undefined],
-    ['empty unknowns values skipped', 'type: jira\n  url: http://j\n  token: t\n  project_key: K\n  unknowns:\n    a:\n    b: x', 'unknowns', [{ name: 'b', hint: 'text', value: 'x' }]],
-    ['-field-url suffix', 'type: jira\n  url: http://j\n  token: t\n  project_key: K\n  unknowns:\n    Docs-field-url: http://d', 'unknowns', [{ name: 'Docs', hint: 'url', value: 'http://d' }]],
+    [
+      'empty unknowns values skipped',
+      'type: jira\n  url: http://j\n  token: t\n  project_key: K\n  unknowns:\n    a:\n    b: x',
+      'unknowns',
+      [{ name: 'b', hint: 'text', value: 'x' }],
+    ],
+    [
+      '-field-url suffix',
+      'type: jira\n  url: http://j\n  token: t\n  project_key: K\n  unknowns:\n    Docs-field-url: http://d',
+      'unknowns',
+      [{ name: 'Docs', hint: 'url', value: 'http://d' }],
+    ],
   ]
   for (const [title, body, path, expected] of cases) {
     it(title, () => {
@@ -242,7 +274,10 @@ describe('config/load: leniency the seed allows', () => {
   }
 
   it('reads the common item with keys in any case and 0 meaning off', () => {
-    const config = parseConfig('- type: COMMON\n  aquaserver: https://a\n  max_db_size: 0\n  delete_old_data: 0\n  dbverifyinterval: "3"\n  ingest-token: "a, $T"\n', { T: 'b' })
+    const config = parseConfig(
+      '- type: COMMON\n  aquaserver: https://a\n  max_db_size: 0\n  delete_old_data: 0\n  dbverifyinterval: "3"\n  ingest-token: "a, $T"\n',
+      { T: 'b' },
+    )
     expect(config.common.aquaServer).to.equal('https://a')
     expect(config.common.maxDbSizeBytes).to.equal(undefined)
     expect(config.common.deleteOldDataDays).to.equal(undefined)

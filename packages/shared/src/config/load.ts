@@ -172,7 +172,8 @@ function readItemProblems(
   }
   r.setSecretKeys(SECRET_KEYS[type])
   checkKeys(r, type)
-  if (type === 'common') return { kind: 'common', label: name ?? 'common', line, settings: enabled ? readCommon(r) : defaultCommonSettings() }
+  if (type === 'common')
+    return { kind: 'common', label: name ?? 'common', line, settings: enabled ? readCommon(r) : defaultCommonSettings() }
   if (name === undefined && !r.has(ITEM_KEYS.name)) {
     r.report(ITEM_KEYS.name, 'missing; give every integration a unique name, e.g. name: my-jira', 'required')
   }
@@ -192,7 +193,12 @@ function assemble(items: readonly ParsedItem[], problems: ConfigProblem[], notic
   for (const item of items) {
     if (item.kind === 'common') {
       if (common !== undefined) {
-        problems.push({ item: item.label, key: 'type', line: item.line, message: `a second type: common item; merge its keys into the first one (${commonLabel}), only one is allowed` })
+        problems.push({
+          item: item.label,
+          key: 'type',
+          line: item.line,
+          message: `a second type: common item; merge its keys into the first one (${commonLabel}), only one is allowed`,
+        })
         continue
       }
       common = item.settings
@@ -240,7 +246,14 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv): Prom
     text = await readFile(path, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable'
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code})`
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'EACCES'
+            ? 'is not readable (permission denied)'
+            : `cannot be read (${code})`
     const message = `the config file ${why}; mount your cfg.yaml there, or set AQUAALERT_CFG (alias POSTEE_CFG) to its path`
     throw new ConfigError([{ item: path, key: '', message }], 'Cannot load the config')
   }

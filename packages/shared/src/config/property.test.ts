@@ -21,7 +21,10 @@ const SECRET = 'prop-s3cr3t-Zq8'
 
 describe('config loader properties', () => {
   it('any text: a Config or a ConfigError listing problems, never a crash', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 400 }), (text) => void load(text, {})), { numRuns: 300 })
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400 }), (text) => void load(text, {})),
+      { numRuns: 300 },
+    )
   })
 
   it('any YAML value in any known key of any type: a Config or a ConfigError, never a crash', () => {
@@ -41,7 +44,10 @@ describe('config loader properties', () => {
   })
 
   it('a secret from the environment never appears in a problem, whatever else is wrong', () => {
-    const broken = fc.record({ key: fc.constantFrom('url', 'password', 'token', 'retries', 'port', 'Policy-Min-Vulnerability'), value: fc.string({ maxLength: 20 }) })
+    const broken = fc.record({
+      key: fc.constantFrom('url', 'password', 'token', 'retries', 'port', 'Policy-Min-Vulnerability'),
+      value: fc.string({ maxLength: 20 }),
+    })
     fc.assert(
       fc.property(fc.constantFrom('slack', 'teams', 'webhook', 'jira', 'splunk', 'serviceNow', 'email'), broken, (type, extra) => {
         const yaml = `- name: x\n  type: ${type}\n  enable: true\n  url: $SECRET_VALUE\n  password: $SECRET_VALUE\n  token: $SECRET_VALUE\n  ${extra.key}: ${JSON.stringify(extra.value)}\n`

@@ -27,7 +27,13 @@ export function parseRedisTarget(value: string): RedisTarget | undefined {
       return { host: host ?? '', port: port === undefined ? 26379 : Number(port) }
     })
     if (sentinels.some((s) => s.host === '' || !Number.isInteger(s.port) || s.port < 1 || s.port > 65535)) return undefined
-    return { kind: 'sentinel', sentinels, name: decodeURIComponent(name!), password: password ? decodeURIComponent(password) : undefined, db: db ? Number(db) : 0 }
+    return {
+      kind: 'sentinel',
+      sentinels,
+      name: decodeURIComponent(name!),
+      password: password ? decodeURIComponent(password) : undefined,
+      db: db ? Number(db) : 0,
+    }
   }
   try {
     const { protocol } = new URL(value)

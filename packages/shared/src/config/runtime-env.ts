@@ -113,7 +113,11 @@ class EnvReader {
       // Reported below as not a URL of the expected kind.
     }
     if (protocols.includes(protocol)) return value
-    this.problems.push({ item: ITEM, key: name, message: `is not a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL; write e.g. ${example}` })
+    this.problems.push({
+      item: ITEM,
+      key: name,
+      message: `is not a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL; write e.g. ${example}`,
+    })
     return fallback
   }
 
@@ -122,7 +126,11 @@ class EnvReader {
     if (value === undefined) return fallback
     const parsed = Number(value)
     if (Number.isInteger(parsed) && parsed >= min) return parsed
-    this.problems.push({ item: ITEM, key: name, message: `${JSON.stringify(value)} is not a whole number of milliseconds ≥ ${min}; write e.g. ${fallback}` })
+    this.problems.push({
+      item: ITEM,
+      key: name,
+      message: `${JSON.stringify(value)} is not a whole number of milliseconds ≥ ${min}; write e.g. ${fallback}`,
+    })
     return fallback
   }
 
@@ -145,7 +153,11 @@ function readHttps(r: EnvReader, env: NodeJS.ProcessEnv): ListenAddress | undefi
 function readQueuePrefix(r: EnvReader, env: NodeJS.ProcessEnv): string {
   const prefix = read(env, 'POSTEE_QUEUE_PREFIX') ?? 'postee'
   if (/^\S+$/.test(prefix)) return prefix
-  r.problems.push({ item: ITEM, key: 'POSTEE_QUEUE_PREFIX', message: 'must not contain spaces; write e.g. postee or {postee} for Redis Cluster' })
+  r.problems.push({
+    item: ITEM,
+    key: 'POSTEE_QUEUE_PREFIX',
+    message: 'must not contain spaces; write e.g. postee or {postee} for Redis Cluster',
+  })
   return 'postee'
 }
 
@@ -161,7 +173,8 @@ function readRedisUrl(r: EnvReader, env: NodeJS.ProcessEnv): string {
   r.problems.push({
     item: ITEM,
     key: 'REDIS_URL',
-    message: 'is not a redis, rediss or redis+sentinel URL; write e.g. redis://redis:6379 or redis+sentinel://sentinel-a:26379,sentinel-b:26379/mymaster',
+    message:
+      'is not a redis, rediss or redis+sentinel URL; write e.g. redis://redis:6379 or redis+sentinel://sentinel-a:26379,sentinel-b:26379/mymaster',
   })
   return 'redis://127.0.0.1:6379'
 }
@@ -191,7 +204,12 @@ export function readRuntimeEnv(env: NodeJS.ProcessEnv): RuntimeEnv {
     https: readHttps(r, env),
     certPem,
     keyPem,
-    databaseUrl: r.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postee', ['postgres:', 'postgresql:'], 'postgres://user:password@db:5432/postee'),
+    databaseUrl: r.url(
+      'DATABASE_URL',
+      'postgres://postgres@127.0.0.1:5432/postee',
+      ['postgres:', 'postgresql:'],
+      'postgres://user:password@db:5432/postee',
+    ),
     redisUrl: readRedisUrl(r, env),
     queuePrefix: readQueuePrefix(r, env),
     dispatcherHttp: r.address('POSTEE_DISPATCHER_HTTP', undefined, '0.0.0.0:8091'),

@@ -167,13 +167,7 @@ export interface ServiceNowIntegration extends IntegrationBase {
 
 /** Any integration. */
 export type Integration =
-  | JiraIntegration
-  | EmailIntegration
-  | SlackIntegration
-  | TeamsIntegration
-  | WebhookIntegration
-  | SplunkIntegration
-  | ServiceNowIntegration
+  JiraIntegration | EmailIntegration | SlackIntegration | TeamsIntegration | WebhookIntegration | SplunkIntegration | ServiceNowIntegration
 
 /** The `type: common` item: the global keys. */
 export interface CommonSettings {

@@ -47,11 +47,7 @@ function fail<T>(error: string): UnitResult<T> {
 
 // One scanner for durations and sizes: a non-negative amount, an optional unit from the table,
 // and a bare number read in `bareUnit` (the seed's rule differs per key: seconds, megabytes).
-function parseAmount(
-  value: string | number,
-  table: Readonly<Record<string, number>>,
-  bareUnit: string,
-): number | undefined {
+function parseAmount(value: string | number, table: Readonly<Record<string, number>>, bareUnit: string): number | undefined {
   if (typeof value === 'number') {
     return Number.isFinite(value) && value >= 0 ? value * (table[bareUnit] ?? 1) : undefined
   }

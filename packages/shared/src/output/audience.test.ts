@@ -47,14 +47,36 @@ describe('output/audience: who an aggregated message may go to', () => {
   })
 
   it('the audience is the owners the message would go to: those over owners_max or outside owners_domains do not split it', () => {
-    const fenced = integration('type: email\nhost: h\nrecipients: ["<%application_scope_owner%>"]\nowners_max: 1\nowners_domains: [corp.example]')
-    expect(audienceKey(fenced, { owners: ['a@corp.example', 'b@corp.example'] })).to.equal(audienceKey(fenced, { owners: ['evil@evil.example', 'a@corp.example'] }))
+    const fenced = integration(
+      'type: email\nhost: h\nrecipients: ["<%application_scope_owner%>"]\nowners_max: 1\nowners_domains: [corp.example]',
+    )
+    expect(audienceKey(fenced, { owners: ['a@corp.example', 'b@corp.example'] })).to.equal(
+      audienceKey(fenced, { owners: ['evil@evil.example', 'a@corp.example'] }),
+    )
   })
 
   const selections: [string, string[], { ownersMax: number; ownersDomains: string[] | undefined }, string[], string[]][] = [
-    ['keeps order, trims, drops repeats', [' a@x.example', 'b@x.example', 'A@x.example', ''], { ownersMax: 20, ownersDomains: undefined }, ['a@x.example', 'b@x.example'], []],
-    ['caps at owners_max', ['a@x.example', 'b@x.example', 'c@x.example'], { ownersMax: 1, ownersDomains: undefined }, ['a@x.example'], ['"2 more owners" over owners_max (1 per scan)']],
-    ['owners_max 0 takes none', ['a@x.example'], { ownersMax: 0, ownersDomains: undefined }, [], ['"1 more owner" over owners_max (0 per scan)']],
+    [
+      'keeps order, trims, drops repeats',
+      [' a@x.example', 'b@x.example', 'A@x.example', ''],
+      { ownersMax: 20, ownersDomains: undefined },
+      ['a@x.example', 'b@x.example'],
+      [],
+    ],
+    [
+      'caps at owners_max',
+      ['a@x.example', 'b@x.example', 'c@x.example'],
+      { ownersMax: 1, ownersDomains: undefined },
+      ['a@x.example'],
+      ['"2 more owners" over owners_max (1 per scan)'],
+    ],
+    [
+      'owners_max 0 takes none',
+      ['a@x.example'],
+      { ownersMax: 0, ownersDomains: undefined },
+      [],
+      ['"1 more owner" over owners_max (0 per scan)'],
+    ],
     [
       'owners_domains: exact domain, without case; fenced-out owners do not use up owners_max',
       ['e@evil.example', 'a@X.Example', 's@sub.x.example', 'n', 'b@x.example.'],

@@ -51,7 +51,8 @@ export function selectOwners(owners: readonly string[], fence: OwnerFence): Owne
     }
     used.push(address)
   }
-  if (overMax > 0) dropped.push({ address: `${overMax} more owner${overMax === 1 ? '' : 's'}`, reason: `over owners_max (${fence.ownersMax} per scan)` })
+  if (overMax > 0)
+    dropped.push({ address: `${overMax} more owner${overMax === 1 ? '' : 's'}`, reason: `over owners_max (${fence.ownersMax} per scan)` })
   return { used, dropped }
 }
 
@@ -68,7 +69,10 @@ export function audienceKey(integration: Integration, scan: Pick<Scan, 'owners'>
     return hashOf('email', [...new Set(owners)].sort())
   }
   if (integration.kind === 'jira' && integration.assignee?.trim() === OWNER_PLACEHOLDER) {
-    const first = scan.owners.find((owner) => owner.trim().length > 0)?.trim().toLowerCase()
+    const first = scan.owners
+      .find((owner) => owner.trim().length > 0)
+      ?.trim()
+      .toLowerCase()
     return hashOf('jira', first === undefined ? [] : [first])
   }
   return ''

@@ -2,7 +2,11 @@ import { expect } from 'chai'
 import { classifyHttpStatus, classifyNetworkError, parseRetryAfter } from './classify.js'
 
 describe('classifyHttpStatus', () => {
-  const cases: [status: number, retryAfter: string | undefined, expected: { reason: string; retryable: boolean; retryAfterMs?: number } | undefined][] = [
+  const cases: [
+    status: number,
+    retryAfter: string | undefined,
+    expected: { reason: string; retryable: boolean; retryAfterMs?: number } | undefined,
+  ][] = [
     [200, undefined, undefined],
     [201, undefined, undefined],
     [204, undefined, undefined],

@@ -18,11 +18,7 @@ export function parseRetryAfter(header: string | undefined | null, now: number =
  * can succeed later; every other status is permanent. `detail` is the target's own error text,
  * already stripped of secrets by the caller.
  */
-export function classifyHttpStatus(
-  status: number,
-  retryAfterHeader: string | undefined | null,
-  detail: string,
-): DeliveryError | undefined {
+export function classifyHttpStatus(status: number, retryAfterHeader: string | undefined | null, detail: string): DeliveryError | undefined {
   if (status >= 200 && status < 300) return undefined
   const message = `HTTP ${status}${detail ? `: ${truncate(detail, 500)}` : ''}`
   const retryAfterMs = parseRetryAfter(retryAfterHeader)

@@ -4,15 +4,7 @@ import type { Scan, ScanOutcome } from '../scan/model.js'
 
 /** Why a delivery attempt failed; finite, so it is also a metric label. */
 export type FailureReason =
-  | 'timeout'
-  | 'network'
-  | 'rate-limited'
-  | 'server-error'
-  | 'client-error'
-  | 'auth'
-  | 'payload-too-large'
-  | 'config'
-  | 'unknown'
+  'timeout' | 'network' | 'rate-limited' | 'server-error' | 'client-error' | 'auth' | 'payload-too-large' | 'config' | 'unknown'
 
 /**
  * The one error an output throws. Outputs never retry, sleep or rate-limit: they say what went

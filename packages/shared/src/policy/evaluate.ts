@@ -19,9 +19,7 @@ export type PolicyKey =
   | 'Policy-Only-Fix-Available'
 
 /** Whether a scan goes to an integration and, when not, the key that stopped it and why, for logs and `explain`. */
-export type PolicyDecision =
-  | { readonly send: true }
-  | { readonly send: false; readonly key: PolicyKey; readonly reason: string }
+export type PolicyDecision = { readonly send: true } | { readonly send: false; readonly key: PolicyKey; readonly reason: string }
 
 type Step = (scan: Scan, outcome: ScanOutcome, policy: PolicySettings) => PolicyDecision
 
@@ -53,9 +51,7 @@ const minVulnerability: Step = (scan, _outcome, policy) => {
 function ignoreStep(key: PolicyKey, field: 'registry' | 'image', list: (policy: PolicySettings) => readonly string[]): Step {
   return (scan, _outcome, policy) => {
     const hit = findMatchingPattern(scan[field], list(policy))
-    return hit === undefined
-      ? SEND
-      : skip(key, `${field} ${JSON.stringify(scan[field])} matches ${key} pattern ${JSON.stringify(hit)}`)
+    return hit === undefined ? SEND : skip(key, `${field} ${JSON.stringify(scan[field])} matches ${key} pattern ${JSON.stringify(hit)}`)
   }
 }
 

@@ -62,8 +62,11 @@ describe('matchesPattern', () => {
   // ASCII only: outside it upper- and lower-casing do not round-trip ('ß' → 'SS' → 'ss').
   it('matches a value that contains a pattern without *, in any case', () => {
     fc.assert(
-      fc.property(fc.string(), fc.string({ minLength: 1 }).filter((s) => !s.includes('*')), fc.string(), (a, s, b) =>
-        matchesPattern(`${a}${s.toUpperCase()}${b}`, s.toLowerCase()),
+      fc.property(
+        fc.string(),
+        fc.string({ minLength: 1 }).filter((s) => !s.includes('*')),
+        fc.string(),
+        (a, s, b) => matchesPattern(`${a}${s.toUpperCase()}${b}`, s.toLowerCase()),
       ),
     )
   })

@@ -20,7 +20,13 @@ function compile(pattern: string): Compiled {
   // An empty item in a list is a config slip (a trailing comma, a blank `- `); reading it as
   // "match all" would silently route or drop every scan, so it matches nothing.
   // Empty pieces (from leading, trailing or repeated `*`) add nothing to an unanchored match.
-  const compiled = pattern === '' ? undefined : pattern.toLowerCase().split('*').filter((piece) => piece !== '')
+  const compiled =
+    pattern === ''
+      ? undefined
+      : pattern
+          .toLowerCase()
+          .split('*')
+          .filter((piece) => piece !== '')
   if (cache.size >= CACHE_LIMIT) cache.clear()
   cache.set(pattern, compiled)
   return compiled

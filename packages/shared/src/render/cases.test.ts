@@ -10,7 +10,9 @@ describe('render/cases: the fixtures behind the golden files', () => {
   })
 
   it('builds every case with the expected number of findings', () => {
-    const findings = Object.fromEntries(renderCases().map((c) => [c.name, c.reports.map((r) => r.vulnerabilities.length + (r.omitted?.vulnerabilities ?? 0))]))
+    const findings = Object.fromEntries(
+      renderCases().map((c) => [c.name, c.reports.map((r) => r.vulnerabilities.length + (r.omitted?.vulnerabilities ?? 0))]),
+    )
     expect(findings['aqua-input']).to.deep.equal([5])
     expect(findings['alpine']).to.deep.equal([2])
     expect(findings['bkmorrow']).to.deep.equal([63])

@@ -64,8 +64,19 @@ export function generatedScan(count: number): Scan {
     findings,
     counts: countBySeverity(findings),
     compliance: undefined,
-    malware: { scanned: true, count: 2, items: [{ malware: 'EICAR-Test-File', path: '/tmp/eicar.com', hash: 'sha1:3395856ce81f2b7382dee72602f798b642f14140' }, { malware: 'Trojan.Generic', path: '/usr/bin/x', hash: '' }] },
-    sensitiveData: { scanned: true, count: 1, items: [{ type: 'private_key', filename: 'id_rsa', path: '/root/.ssh/id_rsa', hash: 'sha1:abc' }] },
+    malware: {
+      scanned: true,
+      count: 2,
+      items: [
+        { malware: 'EICAR-Test-File', path: '/tmp/eicar.com', hash: 'sha1:3395856ce81f2b7382dee72602f798b642f14140' },
+        { malware: 'Trojan.Generic', path: '/usr/bin/x', hash: '' },
+      ],
+    },
+    sensitiveData: {
+      scanned: true,
+      count: 1,
+      items: [{ type: 'private_key', filename: 'id_rsa', path: '/root/.ssh/id_rsa', hash: 'sha1:abc' }],
+    },
     owners: [],
     workloads: [
       { namespace: 'default', kind: 'Deployment', name: 'app', container: 'app' },
@@ -110,7 +121,8 @@ function buildCases(): RenderCase[] {
     cases.push({ name: `${name}-diff`, reports: [buildReport({ scan, diff: sampleDiff(scan) }, options)] })
   }
   // The other two scan formats, once each: a diff renders the same whatever the source.
-  for (const [name, path] of OTHER_FORMATS) cases.push({ name, reports: [buildReport({ scan: anyFixtureScan(path), diff: undefined }, { aquaServer: AQUA_SERVER })] })
+  for (const [name, path] of OTHER_FORMATS)
+    cases.push({ name, reports: [buildReport({ scan: anyFixtureScan(path), diff: undefined }, { aquaServer: AQUA_SERVER })] })
   const batch = [
     { scan: fixtureScan('extracted/v1-scanservice_test.AlpineImageSource.json'), diff: undefined },
     { scan: fixtureScan('extracted/v1-aggregatescan_test.mockScan2.json'), diff: undefined },

@@ -30,7 +30,16 @@ export function slackTexts(message: SlackMessage): string[] {
   return texts.map((text) => text.replace(SLACK_LINK, ''))
 }
 
-const HOSTILE = ['<!channel>', '<@U123>', '<script>alert(1)</script>', '<http://x|y>', '*bold*', '{code}', '[x|http://evil]', 'a\r\nX-Injected: yes']
+const HOSTILE = [
+  '<!channel>',
+  '<@U123>',
+  '<script>alert(1)</script>',
+  '<http://x|y>',
+  '*bold*',
+  '{code}',
+  '[x|http://evil]',
+  'a\r\nX-Injected: yes',
+]
 
 export function hostileReport(): Report {
   const base = generatedScan(3)
@@ -44,7 +53,7 @@ export function hostileReport(): Report {
       resource: `pkg ${text}`,
       vulnerability: `CVE-${i} ${text}`,
       title: `title ${text}`,
-      link: i === 0 ? 'javascript:alert(1)' : finding.link ?? 'https://example.com/a',
+      link: i === 0 ? 'javascript:alert(1)' : (finding.link ?? 'https://example.com/a'),
     })),
   }
   return buildReport({ scan, diff: undefined }, { aquaServer: 'https://aqua.example.com' })

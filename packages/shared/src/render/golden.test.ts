@@ -31,7 +31,11 @@ function json(value: unknown): string {
 }
 
 /** Every renderer as a function from reports to the exact text stored in its golden file. */
-const GOLDEN_RENDERERS: readonly { readonly name: string; readonly ext: string; readonly render: (reports: readonly Report[]) => string }[] = [
+const GOLDEN_RENDERERS: readonly {
+  readonly name: string
+  readonly ext: string
+  readonly render: (reports: readonly Report[]) => string
+}[] = [
   { name: 'html', ext: 'html', render: (reports) => renderHtml(reports).html },
   { name: 'text', ext: 'txt', render: (reports) => renderText(reports) },
   {

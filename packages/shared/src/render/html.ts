@@ -30,7 +30,11 @@ const TABLE_OPEN = '<table border="1" cellpadding="4" cellspacing="0" style="bor
 export function renderHtml(reports: readonly Report[], options: BodyOptions = {}): HtmlReport {
   const maxBytes = options.maxBytes ?? DEFAULT_BODY_BYTES
   const subject = truncate(batchTitle(reports), SUBJECT_MAX)
-  const html = fitBatch(reports, (batch) => htmlOf(batch), (out) => utf8Bytes(out) <= maxBytes)
+  const html = fitBatch(
+    reports,
+    (batch) => htmlOf(batch),
+    (out) => utf8Bytes(out) <= maxBytes,
+  )
   return { subject, html }
 }
 

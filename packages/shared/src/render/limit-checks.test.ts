@@ -85,7 +85,11 @@ describe('render limits', () => {
     const scan = {
       ...base,
       malware: { scanned: true, count: 300, items: Array.from({ length: 300 }, (_, i) => item(i)) },
-      sensitiveData: { scanned: true, count: 3, items: base.sensitiveData.items.concat(base.sensitiveData.items, base.sensitiveData.items) },
+      sensitiveData: {
+        scanned: true,
+        count: 3,
+        items: base.sensitiveData.items.concat(base.sensitiveData.items, base.sensitiveData.items),
+      },
     }
     const event = renderSplunkEvent([buildReport({ scan, diff: undefined }, {})]).event as SplunkScanEvent
     expect(event.vulnerabilities).to.deep.equal([])

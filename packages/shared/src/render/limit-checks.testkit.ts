@@ -50,7 +50,10 @@ export function limitViolations(reports: readonly Report[]): string[] {
 /** Every target limit these outputs break, as readable lines; empty when all hold. */
 export function violationsOf(out: AllOutputs): string[] {
   const violations = slackViolations(out.slack)
-  for (const [format, body] of [['adaptive', out.teamsAdaptive], ['legacy', out.teamsLegacy]] as const) {
+  for (const [format, body] of [
+    ['adaptive', out.teamsAdaptive],
+    ['legacy', out.teamsLegacy],
+  ] as const) {
     const bytes = utf8Bytes(JSON.stringify(body))
     if (bytes > TARGET_LIMITS.teamsBytes) violations.push(`teams ${format}: ${bytes} bytes`)
   }

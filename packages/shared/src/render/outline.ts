@@ -118,17 +118,21 @@ function outlineReport(view: ReportView, level: 2 | 3): OutlineBlock[] {
   }
   blocks.push(heading(level, 'Severity counts', false))
   blocks.push({ kind: 'table', columns: SEVERITIES.map(severityLabel), rows: [SEVERITIES.map((s) => own(String(report.counts[s])))] })
-  blocks.push(...list(view.controls, 'Assurance controls', 'assurance controls', level, report.link, ['Control', 'Policy', 'Result'], (c) => [
-    data(c.control, TEXT_CAPS.cell),
-    data(c.policyName, TEXT_CAPS.cell),
-    own(c.result),
-  ]))
+  blocks.push(
+    ...list(view.controls, 'Assurance controls', 'assurance controls', level, report.link, ['Control', 'Policy', 'Result'], (c) => [
+      data(c.control, TEXT_CAPS.cell),
+      data(c.policyName, TEXT_CAPS.cell),
+      own(c.result),
+    ]),
+  )
   blocks.push(...vulnerabilities(view.vulnerabilities, level, report.link))
   blocks.push(...list(view.malware, 'Malware', 'malware items', level, report.link, ['Malware', 'Path', 'Hash'], itemRow))
   blocks.push(...list(view.sensitiveData, 'Sensitive data', 'sensitive data items', level, report.link, ['Type', 'Path', 'Hash'], itemRow))
-  blocks.push(...list(view.workloads, 'Kubernetes workloads', 'workloads', level, report.link, ['Namespace', 'Kind', 'Name', 'Container'], (w) =>
-    [w.namespace, w.kind, w.name, w.container].map((text) => data(text, TEXT_CAPS.cell)),
-  ))
+  blocks.push(
+    ...list(view.workloads, 'Kubernetes workloads', 'workloads', level, report.link, ['Namespace', 'Kind', 'Name', 'Container'], (w) =>
+      [w.namespace, w.kind, w.name, w.container].map((text) => data(text, TEXT_CAPS.cell)),
+    ),
+  )
   if (report.link !== undefined) blocks.push({ kind: 'link', text: FULL_REPORT_TEXT, url: report.link })
   return blocks
 }
@@ -147,7 +151,14 @@ function vulnerabilities(shown: Shown<ReportFinding>, level: 2 | 3, link: string
 function findingList(shown: Shown<ReportFinding>, title: string, noun: string, level: 3 | 4, link: string | undefined): OutlineBlock[] {
   if (shown.rows.length + shown.omitted === 0) return []
   const blocks: OutlineBlock[] = [heading(level, title, false)]
-  if (shown.rows.length > 0) blocks.push(findingTable(shown.rows, true, shown.rows.some((f) => f.title !== undefined)))
+  if (shown.rows.length > 0)
+    blocks.push(
+      findingTable(
+        shown.rows,
+        true,
+        shown.rows.some((f) => f.title !== undefined),
+      ),
+    )
   return [...blocks, ...more(shown.omitted, noun, link)]
 }
 

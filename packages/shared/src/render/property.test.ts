@@ -9,7 +9,34 @@ import { buildReport } from './report.js'
 
 // Any string, weighted towards the characters that mean something to some target, lone surrogates
 // and line breaks included.
-const SPECIAL = ['<', '>', '&', '|', '*', '_', '`', '~', '{', '}', '[', ']', '(', ')', '\\', '!', '#', '-', ':', 'P', '\r', '\n', '\ud800', '😀', 'a', ' ']
+const SPECIAL = [
+  '<',
+  '>',
+  '&',
+  '|',
+  '*',
+  '_',
+  '`',
+  '~',
+  '{',
+  '}',
+  '[',
+  ']',
+  '(',
+  ')',
+  '\\',
+  '!',
+  '#',
+  '-',
+  ':',
+  'P',
+  '\r',
+  '\n',
+  '\ud800',
+  '😀',
+  'a',
+  ' ',
+]
 const anyText = fc.oneof(
   { arbitrary: fc.string({ unit: 'binary', maxLength: 40 }), weight: 4 },
   { arbitrary: fc.string({ unit: fc.constantFrom(...SPECIAL), maxLength: 60 }), weight: 4 },
@@ -25,7 +52,10 @@ const finding: fc.Arbitrary<Finding> = fc.record({
   severity: fc.constantFrom(...SEVERITIES),
   fixVersion: anyText,
   title: anyText,
-  link: fc.oneof(anyText, anyText.map((text) => `https://example.com/${encodeURIComponent(text.replace(/[\ud800-\udfff]/g, ''))}`)),
+  link: fc.oneof(
+    anyText,
+    anyText.map((text) => `https://example.com/${encodeURIComponent(text.replace(/[\ud800-\udfff]/g, ''))}`),
+  ),
 })
 
 // A few distinct findings, repeated so that some reports overflow every target.

@@ -37,7 +37,11 @@ describe('buildReport', () => {
   })
 
   it('leaves compliance, malware and sensitive data out when the source has none or the scan did not run', () => {
-    const scan: Scan = { ...generatedScan(1), malware: { scanned: false, count: 0, items: [] }, sensitiveData: { scanned: false, count: 0, items: [] } }
+    const scan: Scan = {
+      ...generatedScan(1),
+      malware: { scanned: false, count: 0, items: [] },
+      sensitiveData: { scanned: false, count: 0, items: [] },
+    }
     const report = buildReport({ scan, diff: undefined })
     expect(report.compliant).to.equal(undefined)
     expect(report.malwareFound).to.equal(undefined)
@@ -49,7 +53,10 @@ describe('buildReport', () => {
     expect(report.vulnerabilities.map((f) => f.severity)).to.deep.equal(['critical', 'high', 'medium', 'low', 'negligible'])
     expect(report.vulnerabilities.map((f) => f.fixVersion)).to.include('none')
     const generated = buildReport({ scan: generatedScan(5), diff: undefined })
-    expect(generated.vulnerabilities[0]).to.deep.include({ title: 'Buffer overflow in pkg-0', link: 'https://avd.aquasec.com/nvd/cve-2024-10000' })
+    expect(generated.vulnerabilities[0]).to.deep.include({
+      title: 'Buffer overflow in pkg-0',
+      link: 'https://avd.aquasec.com/nvd/cve-2024-10000',
+    })
   })
 
   it('uses the path of file resources that have no name', () => {
@@ -82,7 +89,11 @@ describe('buildReport', () => {
 
   it('turns malware, sensitive data and workloads into rows', () => {
     const report = buildReport({ scan: generatedScan(1), diff: undefined })
-    expect(report.malware[0]).to.deep.equal({ name: 'EICAR-Test-File', path: '/tmp/eicar.com', hash: 'sha1:3395856ce81f2b7382dee72602f798b642f14140' })
+    expect(report.malware[0]).to.deep.equal({
+      name: 'EICAR-Test-File',
+      path: '/tmp/eicar.com',
+      hash: 'sha1:3395856ce81f2b7382dee72602f798b642f14140',
+    })
     expect(report.sensitiveData[0]).to.deep.equal({ name: 'private_key', path: '/root/.ssh/id_rsa', hash: 'sha1:abc' })
     expect(report.workloads).to.have.length(2)
   })

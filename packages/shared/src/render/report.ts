@@ -120,9 +120,7 @@ export function buildReport(item: ReportSource, options: ReportOptions = {}): Re
     digest: clean(scan.digest),
     compliant: scan.compliance === undefined ? undefined : !scan.compliance.disallowed,
     malwareFound: scan.malware.scanned ? scan.malware.count > 0 || scan.malware.items.length > 0 : undefined,
-    sensitiveDataFound: scan.sensitiveData.scanned
-      ? scan.sensitiveData.count > 0 || scan.sensitiveData.items.length > 0
-      : undefined,
+    sensitiveDataFound: scan.sensitiveData.scanned ? scan.sensitiveData.count > 0 || scan.sensitiveData.items.length > 0 : undefined,
     counts: { ...scan.counts },
     controls: (scan.compliance?.checks ?? []).map((check) => ({
       control: clean(check.control),
@@ -176,8 +174,12 @@ export function severityLabel(severity: Severity): string {
  * `exe.txt` read as `txt.exe` in a subject or a ticket summary; a lone surrogate has no UTF-8.
  */
 export function clean(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return wellFormed(text).replace(/[\u202a-\u202e\u2066-\u2069]/g, '').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
+  return (
+    wellFormed(text)
+      .replace(/[\u202a-\u202e\u2066-\u2069]/g, '')
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
+      .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
+  )
 }
 
 // String.prototype.toWellFormed is ES2024, newer than this project's lib setting.

@@ -39,22 +39,29 @@ describe('render: the sanitising step (clean)', () => {
       title: hostile,
     })
     fc.assert(
-      fc.property(hostile, hostile, hostile, fc.array(finding, { minLength: 1, maxLength: 3 }), hostile, (image, registry, digest, findings, workload) => {
-        const base = generatedScan(0)
-        const scan: Scan = {
-          ...base,
-          image,
-          registry,
-          digest,
-          findings,
-          workloads: [{ namespace: workload, kind: workload, name: workload, container: workload }],
-          malware: { scanned: true, count: 1, items: [{ malware: workload, path: workload, hash: workload }] },
-        }
-        const out = renderAll([buildReport({ scan, diff: undefined }, { aquaServer: 'https://aqua.example.com' })])
-        expect(JSON.stringify(out)).to.not.match(FORBIDDEN)
-        // JSON.stringify leaves these characters as they are, so the check above sees them.
-        expect(JSON.stringify('\u202e\u2028')).to.match(FORBIDDEN)
-      }),
+      fc.property(
+        hostile,
+        hostile,
+        hostile,
+        fc.array(finding, { minLength: 1, maxLength: 3 }),
+        hostile,
+        (image, registry, digest, findings, workload) => {
+          const base = generatedScan(0)
+          const scan: Scan = {
+            ...base,
+            image,
+            registry,
+            digest,
+            findings,
+            workloads: [{ namespace: workload, kind: workload, name: workload, container: workload }],
+            malware: { scanned: true, count: 1, items: [{ malware: workload, path: workload, hash: workload }] },
+          }
+          const out = renderAll([buildReport({ scan, diff: undefined }, { aquaServer: 'https://aqua.example.com' })])
+          expect(JSON.stringify(out)).to.not.match(FORBIDDEN)
+          // JSON.stringify leaves these characters as they are, so the check above sees them.
+          expect(JSON.stringify('\u202e\u2028')).to.match(FORBIDDEN)
+        },
+      ),
       { numRuns: 60 },
     )
   })

@@ -82,7 +82,14 @@ export function renderSplunkEvent(reports: readonly Report[], options: SplunkOpt
   const at = (shed: Shedding): SplunkEventBody => bodyOf(reports, shed, options)
   const fits = (body: SplunkEventBody): boolean => utf8Bytes(JSON.stringify(body)) <= limit
   const longest = Math.max(0, ...reports.map(longestFindingList))
-  const full: Shedding = { findings: longest, malware: true, sensitiveData: true, summaryOnly: false, text: Infinity, scans: reports.length }
+  const full: Shedding = {
+    findings: longest,
+    malware: true,
+    sensitiveData: true,
+    summaryOnly: false,
+    text: Infinity,
+    scans: reports.length,
+  }
   const steps: (() => SplunkEventBody | undefined)[] = [
     () => largestFitting(0, longest, (findings) => at({ ...full, findings }), fits),
     () => keepIf(at({ ...full, findings: 0, malware: false }), fits),
@@ -100,7 +107,8 @@ export function renderSplunkEvent(reports: readonly Report[], options: SplunkOpt
 function bodyOf(reports: readonly Report[], shed: Shedding, options: SplunkOptions): SplunkEventBody {
   const events = reports.slice(0, shed.scans).map((report) => (shed.summaryOnly ? summaryOf(report, shed.text) : eventOf(report, shed)))
   const omitted = reports.length - shed.scans
-  const event = reports.length === 1 && events[0] !== undefined ? events[0] : [...events, ...(omitted > 0 ? [{ omittedScans: omitted }] : [])]
+  const event =
+    reports.length === 1 && events[0] !== undefined ? events[0] : [...events, ...(omitted > 0 ? [{ omittedScans: omitted }] : [])]
   return {
     sourcetype: options.sourcetype ?? '_json',
     event,

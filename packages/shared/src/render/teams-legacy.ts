@@ -75,7 +75,13 @@ export function messageCardOf(batch: BatchView): TeamsMessageCard {
     themeColor: themeColor(batch),
     sections,
     ...(links.length > 0
-      ? { potentialAction: links.map((link) => ({ '@type': 'OpenUri' as const, name: link.name, targets: [{ os: 'default' as const, uri: link.uri }] })) }
+      ? {
+          potentialAction: links.map((link) => ({
+            '@type': 'OpenUri' as const,
+            name: link.name,
+            targets: [{ os: 'default' as const, uri: link.uri }],
+          })),
+        }
       : {}),
   }
 }

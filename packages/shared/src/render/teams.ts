@@ -16,9 +16,15 @@ export interface TeamsOptions {
 }
 
 /** Renders reports as a Teams Workflows Adaptive Card message, within 28,000 bytes of JSON. */
-export function renderTeams(reports: readonly Report[], options: { readonly format: 'adaptive'; readonly maxBytes?: number }): TeamsAdaptiveMessage
+export function renderTeams(
+  reports: readonly Report[],
+  options: { readonly format: 'adaptive'; readonly maxBytes?: number },
+): TeamsAdaptiveMessage
 /** Renders reports as a legacy Office 365 connector card, within 28,000 bytes of JSON. */
-export function renderTeams(reports: readonly Report[], options: { readonly format: 'legacy'; readonly maxBytes?: number }): TeamsMessageCard
+export function renderTeams(
+  reports: readonly Report[],
+  options: { readonly format: 'legacy'; readonly maxBytes?: number },
+): TeamsMessageCard
 /** Renders reports for Teams in the configured format, within 28,000 bytes of JSON. */
 export function renderTeams(reports: readonly Report[], options: TeamsOptions): TeamsAdaptiveMessage | TeamsMessageCard
 export function renderTeams(reports: readonly Report[], options: TeamsOptions): TeamsAdaptiveMessage | TeamsMessageCard {

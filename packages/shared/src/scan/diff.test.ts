@@ -27,9 +27,21 @@ function scan(findings: Finding[], overrides: Partial<Scan> = {}): Scan {
 describe('diffFindings', () => {
   const cases: { name: string; base: Finding[]; current: Finding[]; added: string[]; fixed: string[] }[] = [
     { name: 'identical sets', base: [finding('a', 'CVE-1')], current: [finding('a', 'CVE-1')], added: [], fixed: [] },
-    { name: 'first scan against nothing', base: [], current: [finding('a', 'CVE-1'), finding('b', 'CVE-2')], added: ['CVE-1', 'CVE-2'], fixed: [] },
+    {
+      name: 'first scan against nothing',
+      base: [],
+      current: [finding('a', 'CVE-1'), finding('b', 'CVE-2')],
+      added: ['CVE-1', 'CVE-2'],
+      fixed: [],
+    },
     { name: 'everything fixed', base: [finding('a', 'CVE-1')], current: [], added: [], fixed: ['CVE-1'] },
-    { name: 'one CVE swapped for another of the same severity', base: [finding('a', 'CVE-1')], current: [finding('a', 'CVE-2')], added: ['CVE-2'], fixed: ['CVE-1'] },
+    {
+      name: 'one CVE swapped for another of the same severity',
+      base: [finding('a', 'CVE-1')],
+      current: [finding('a', 'CVE-2')],
+      added: ['CVE-2'],
+      fixed: ['CVE-1'],
+    },
     {
       name: 'a version bump is a new finding and a fixed one',
       base: [finding('a', 'CVE-1')],
@@ -65,11 +77,23 @@ describe('scanFingerprint', () => {
   const base = scan([finding('a', 'CVE-1'), finding('b', 'CVE-2')])
   const cases: { name: string; other: Scan; same: boolean }[] = [
     { name: 'the same findings in another order', other: scan([finding('b', 'CVE-2'), finding('a', 'CVE-1')]), same: true },
-    { name: 'a different fix version only (not part of a finding identity)', other: scan([finding('a', 'CVE-1', 'high', { fixVersion: '2' }), finding('b', 'CVE-2')]), same: true },
+    {
+      name: 'a different fix version only (not part of a finding identity)',
+      other: scan([finding('a', 'CVE-1', 'high', { fixVersion: '2' }), finding('b', 'CVE-2')]),
+      same: true,
+    },
     { name: 'one CVE swapped for another of the same severity', other: scan([finding('a', 'CVE-1'), finding('b', 'CVE-3')]), same: false },
     { name: 'disallowed changed', other: scan(base.findings as Finding[], { compliance: { disallowed: true, checks: [] } }), same: false },
-    { name: 'malware count changed', other: scan(base.findings as Finding[], { malware: { scanned: true, count: 1, items: [] } }), same: false },
-    { name: 'sensitive count changed', other: scan(base.findings as Finding[], { sensitiveData: { scanned: true, count: 2, items: [] } }), same: false },
+    {
+      name: 'malware count changed',
+      other: scan(base.findings as Finding[], { malware: { scanned: true, count: 1, items: [] } }),
+      same: false,
+    },
+    {
+      name: 'sensitive count changed',
+      other: scan(base.findings as Finding[], { sensitiveData: { scanned: true, count: 2, items: [] } }),
+      same: false,
+    },
   ]
   for (const c of cases) {
     it(`${c.same ? 'equal' : 'differs'} for ${c.name}`, () => {
@@ -80,7 +104,10 @@ describe('scanFingerprint', () => {
 
 describe('packFindings / unpackFindings', () => {
   it('round-trips findings with and without title and link, as a set', () => {
-    const findings = [finding('b', 'CVE-2', 'low', { title: 'T', link: 'https://x' }), finding('a', 'CVE-1', 'critical', { fixVersion: '1.2' })]
+    const findings = [
+      finding('b', 'CVE-2', 'low', { title: 'T', link: 'https://x' }),
+      finding('a', 'CVE-1', 'critical', { fixVersion: '1.2' }),
+    ]
     const unpacked = unpackFindings(JSON.parse(JSON.stringify(packFindings(findings))))
     expect(unpacked).to.deep.equal(findingSet(findings))
   })

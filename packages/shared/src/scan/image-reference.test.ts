@@ -100,7 +100,14 @@ describe('normaliseRegistry and familiarRepository', () => {
 describe('imageIdentity', () => {
   // Each row: how Trivy names an image (its ArtifactName) and how Trivy Operator names the same
   // one (registry.server, artifact.repository, artifact.tag); both must give the same identity.
-  const rows: readonly (readonly [artifactName: string, server: string, repository: string, tag: string, registry: string, image: string])[] = [
+  const rows: readonly (readonly [
+    artifactName: string,
+    server: string,
+    repository: string,
+    tag: string,
+    registry: string,
+    image: string,
+  ])[] = [
     ['nginx:1.16', 'index.docker.io', 'library/nginx', '1.16', 'docker.io', 'nginx:1.16'],
     ['docker.io/library/nginx:1.16', 'index.docker.io', 'library/nginx', '1.16', 'docker.io', 'nginx:1.16'],
     ['nginx', 'index.docker.io', 'library/nginx', 'latest', 'docker.io', 'nginx:latest'],

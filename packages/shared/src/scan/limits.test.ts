@@ -17,11 +17,31 @@ const AQUA = { image: 'app:1', registry: 'r' }
 describe('scan/limits: every list, text and count of any source', () => {
   const walk: [string, unknown, number | undefined, RegExp | undefined][] = [
     ['a list at the limit', { a: Array(MAX_LIST_ITEMS).fill(0) }, undefined, undefined],
-    ['a list over it, however deep and whatever its name', { a: { b: [{ c: Array(MAX_LIST_ITEMS + 1).fill(0) }] } }, 413, /the list `a\.b\[0\]\.c` holds more than 100000 items/],
-    ['an object with too many fields', { a: Object.fromEntries(Array.from({ length: MAX_LIST_ITEMS + 1 }, (_, i) => [`k${i}`, 0])) }, 413, /the object `a` has more than 100000 fields/],
+    [
+      'a list over it, however deep and whatever its name',
+      { a: { b: [{ c: Array(MAX_LIST_ITEMS + 1).fill(0) }] } },
+      413,
+      /the list `a\.b\[0\]\.c` holds more than 100000 items/,
+    ],
+    [
+      'an object with too many fields',
+      { a: Object.fromEntries(Array.from({ length: MAX_LIST_ITEMS + 1 }, (_, i) => [`k${i}`, 0])) },
+      413,
+      /the object `a` has more than 100000 fields/,
+    ],
     ['a text at the limit', { a: 'x'.repeat(MAX_TEXT_LENGTH) }, undefined, undefined],
-    ['a text over it, in a list', { a: ['ok', 'x'.repeat(MAX_TEXT_LENGTH + 1)] }, 400, /the field `a\[1\]` is longer than 65536 characters/],
-    ['a field name over the text limit', { a: { ['k'.repeat(MAX_TEXT_LENGTH + 1)]: 1 } }, 400, /a field name in `a` is longer than 65536 characters/],
+    [
+      'a text over it, in a list',
+      { a: ['ok', 'x'.repeat(MAX_TEXT_LENGTH + 1)] },
+      400,
+      /the field `a\[1\]` is longer than 65536 characters/,
+    ],
+    [
+      'a field name over the text limit',
+      { a: { ['k'.repeat(MAX_TEXT_LENGTH + 1)]: 1 } },
+      400,
+      /a field name in `a` is longer than 65536 characters/,
+    ],
     ['numbers, booleans and null', { a: [1, -1, true, null] }, undefined, undefined],
   ]
   for (const [name, body, status, message] of walk) {
@@ -34,9 +54,21 @@ describe('scan/limits: every list, text and count of any source', () => {
 
   const aqua: [string, unknown, RegExp | undefined][] = [
     ['a CVE id at the name limit', { ...AQUA, resources: [{ vulnerabilities: [{ name: 'C'.repeat(MAX_NAME_LENGTH) }] }] }, undefined],
-    ['a CVE id over it', { ...AQUA, resources: [{ vulnerabilities: [{ name: 'C'.repeat(MAX_NAME_LENGTH + 1) }] }] }, /`resources\[0\]\.vulnerabilities\[0\]\.name` is longer than 4096/],
-    ['a package name over it', { ...AQUA, resources: [{ resource: { name: 'p'.repeat(MAX_NAME_LENGTH + 1) } }] }, /`resources\[0\]\.resource\.name` is longer than 4096/],
-    ['an owner over it', { ...AQUA, application_scope_owners: ['o'.repeat(MAX_NAME_LENGTH + 1)] }, /`application_scope_owners\[0\]` is longer than 4096/],
+    [
+      'a CVE id over it',
+      { ...AQUA, resources: [{ vulnerabilities: [{ name: 'C'.repeat(MAX_NAME_LENGTH + 1) }] }] },
+      /`resources\[0\]\.vulnerabilities\[0\]\.name` is longer than 4096/,
+    ],
+    [
+      'a package name over it',
+      { ...AQUA, resources: [{ resource: { name: 'p'.repeat(MAX_NAME_LENGTH + 1) } }] },
+      /`resources\[0\]\.resource\.name` is longer than 4096/,
+    ],
+    [
+      'an owner over it',
+      { ...AQUA, application_scope_owners: ['o'.repeat(MAX_NAME_LENGTH + 1)] },
+      /`application_scope_owners\[0\]` is longer than 4096/,
+    ],
     ['a zero count', { ...AQUA, vulnerability_summary: { critical: 0 } }, undefined],
     ['a negative count', { ...AQUA, vulnerability_summary: { total: -3 } }, /`vulnerability_summary\.total` is below 0/],
     ['a fractional count', { ...AQUA, vulnerability_summary: { malware: 0.5 } }, /`vulnerability_summary\.malware` is invalid/],

@@ -19,12 +19,27 @@ describe('parseScanBody: hostile and malformed bodies', () => {
   const cases: [string, Uint8Array, number, RegExp][] = [
     ['invalid UTF-8', Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), 400, /not valid UTF-8/],
     ['truncated JSON', bytes('{"image":"x","registry":"r"'), 400, /not JSON/],
-    ['nesting past the limit', bytes(`{"image":"x","registry":"r","deep":${'['.repeat(MAX_NESTING)}${']'.repeat(MAX_NESTING)}}`), 400, /deeper than 64 levels/],
+    [
+      'nesting past the limit',
+      bytes(`{"image":"x","registry":"r","deep":${'['.repeat(MAX_NESTING)}${']'.repeat(MAX_NESTING)}}`),
+      400,
+      /deeper than 64 levels/,
+    ],
     ['a 20 MB bracket bomb', bytes('['.repeat(10_000_000)), 400, /deeper than 64 levels/],
-    ['too many resources', bytes(JSON.stringify({ image: 'x', registry: 'r', resources: Array(MAX_LIST_ITEMS + 1).fill({}) })), 413, /holds more than 100000 items/],
+    [
+      'too many resources',
+      bytes(JSON.stringify({ image: 'x', registry: 'r', resources: Array(MAX_LIST_ITEMS + 1).fill({}) })),
+      413,
+      /holds more than 100000 items/,
+    ],
     ['a NUL character escaped in a field', bytes('{"image":"x\\u0000","registry":"r"}'), 400, /NUL character/],
     ['a number where the image goes', bytes('{"image":1,"registry":"r"}'), 400, /`image` is invalid/],
-    ['an unknown forced source', bytes('{"image":"x","registry":"r"}'), 400, /unknown source "grype"; accepted sources: aqua, trivy, trivy-operator/],
+    [
+      'an unknown forced source',
+      bytes('{"image":"x","registry":"r"}'),
+      400,
+      /unknown source "grype"; accepted sources: aqua, trivy, trivy-operator/,
+    ],
   ]
   for (const [title, body, status, message] of cases) {
     it(`${title} → ${status}`, () => {
@@ -40,7 +55,12 @@ describe('parseScanBody: hostile and malformed bodies', () => {
   })
 
   it('brackets and quotes inside strings do not count as nesting', () => {
-    expect(nestsDeeperThan(bytes(JSON.stringify({ a: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[', b: '\\"[[', c: 'é[ü{' })), 2)).to.equal(false)
+    expect(
+      nestsDeeperThan(
+        bytes(JSON.stringify({ a: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[', b: '\\"[[', c: 'é[ü{' })),
+        2,
+      ),
+    ).to.equal(false)
     expect(nestsDeeperThan(bytes('[[[]]]'), 2)).to.equal(true)
     expect(nestsDeeperThan(bytes('[[[]]]'), 3)).to.equal(false)
     expect(nestsDeeperThan(new Uint8Array(bytes('[["\\\\"],[[[]]]]')), 3)).to.equal(true)
@@ -77,7 +97,11 @@ describe('parseScanBody: hostile and malformed bodies', () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), fc.string(), fc.string(), (image, registry, resource, vulnerability) => {
         fc.pre(image.length > 0)
-        const body = { image, registry, resources: [{ resource: { name: resource, version: '1' }, vulnerabilities: [{ name: vulnerability, aqua_severity: 'high' }] }] }
+        const body = {
+          image,
+          registry,
+          resources: [{ resource: { name: resource, version: '1' }, vulnerabilities: [{ name: vulnerability, aqua_severity: 'high' }] }],
+        }
         const { scan } = parseScanBody(bytes(JSON.stringify(body)))
         expect([scan.image, scan.registry]).to.deep.equal([image, registry])
         expect(scan.findings[0]).to.include({ resource, vulnerability, severity: 'high' })

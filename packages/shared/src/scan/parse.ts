@@ -16,7 +16,12 @@ interface SourceParser {
 // One line per source; the first that recognises a body parses it. Aqua may go first: it wants a
 // top-level `image` or `registry`, which neither a Trivy report nor a VulnerabilityReport has.
 const PARSERS: readonly SourceParser[] = [
-  { source: 'aqua', recognises: looksLikeAquaScan, parse: parseAquaScan, shape: 'an Aqua image scan (an object with `image` and `registry`)' },
+  {
+    source: 'aqua',
+    recognises: looksLikeAquaScan,
+    parse: parseAquaScan,
+    shape: 'an Aqua image scan (an object with `image` and `registry`)',
+  },
   {
     source: 'trivy',
     recognises: looksLikeTrivyReport,
@@ -27,7 +32,8 @@ const PARSERS: readonly SourceParser[] = [
     source: 'trivy-operator',
     recognises: looksLikeVulnerabilityReport,
     parse: parseVulnerabilityReport,
-    shape: 'a Trivy Operator VulnerabilityReport (`kind: VulnerabilityReport` with `report.artifact` and `report.vulnerabilities`, bare or as the webhook\'s `operatorObject`)',
+    shape:
+      "a Trivy Operator VulnerabilityReport (`kind: VulnerabilityReport` with `report.artifact` and `report.vulnerabilities`, bare or as the webhook's `operatorObject`)",
   },
 ]
 
@@ -50,7 +56,7 @@ export const MAX_NESTING = 64
 export function nestsDeeperThan(body: Uint8Array, limit: number): boolean {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
   let depth = 0
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const c = bytes[i]!
     if (c === 34) {
       let end = i + 1
@@ -103,6 +109,7 @@ export function parseScanBody(body: Uint8Array, source?: string): { scan: Scan; 
   if (overLimit) throw overLimit
   // The text of a 20 MB body is 20 MB (40 MB beyond Latin-1) of heap: let it go before the model
   // is built. `rawBody` decodes the bytes again when (rarely) asked.
+  // eslint-disable-next-line no-useless-assignment -- dropping the reference is the point
   text = ''
   const parser = source === undefined ? PARSERS.find((p) => p.recognises(json)) : PARSERS.find((p) => p.source === source)
   if (!parser) {

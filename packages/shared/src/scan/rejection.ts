@@ -60,13 +60,18 @@ type Path = PropertyKey[]
 export function limitRejection(value: unknown, path: Path = []): ScanRejection | undefined {
   if (typeof value === 'string') {
     return value.length > MAX_TEXT_LENGTH
-      ? new ScanRejection(`the field \`${formatPath(path)}\` is longer than ${MAX_TEXT_LENGTH} characters (${value.length}); shorten it or leave it out`)
+      ? new ScanRejection(
+          `the field \`${formatPath(path)}\` is longer than ${MAX_TEXT_LENGTH} characters (${value.length}); shorten it or leave it out`,
+        )
       : undefined
   }
   if (typeof value !== 'object' || value === null) return undefined
   if (Array.isArray(value)) {
     if (value.length > MAX_LIST_ITEMS) {
-      return new ScanRejection(`the list \`${formatPath(path)}\` holds more than ${MAX_LIST_ITEMS} items; split the scan or report fewer items`, 413)
+      return new ScanRejection(
+        `the list \`${formatPath(path)}\` holds more than ${MAX_LIST_ITEMS} items; split the scan or report fewer items`,
+        413,
+      )
     }
     for (let i = 0; i < value.length; i++) {
       const element = value[i] as unknown
@@ -80,11 +85,16 @@ export function limitRejection(value: unknown, path: Path = []): ScanRejection |
   }
   const keys = Object.keys(value)
   if (keys.length > MAX_LIST_ITEMS) {
-    return new ScanRejection(`the object \`${formatPath(path)}\` has more than ${MAX_LIST_ITEMS} fields; split the scan or report fewer items`, 413)
+    return new ScanRejection(
+      `the object \`${formatPath(path)}\` has more than ${MAX_LIST_ITEMS} fields; split the scan or report fewer items`,
+      413,
+    )
   }
   for (const key of keys) {
     if (key.length > MAX_TEXT_LENGTH) {
-      return new ScanRejection(`a field name in \`${formatPath(path)}\` is longer than ${MAX_TEXT_LENGTH} characters; no scan format has such names`)
+      return new ScanRejection(
+        `a field name in \`${formatPath(path)}\` is longer than ${MAX_TEXT_LENGTH} characters; no scan format has such names`,
+      )
     }
     const field = (value as Record<string, unknown>)[key]
     if (typeof field !== 'object' && typeof field !== 'string') continue

@@ -3,7 +3,13 @@ import { scanFingerprint } from './diff.js'
 import type { Finding, Scan } from './model.js'
 import { decideRescan, type HistoryCandidates, type StoredScan } from './rescan.js'
 
-const f = (vulnerability: string): Finding => ({ resource: 'busybox', resourceVersion: '1', vulnerability, severity: 'medium', fixVersion: '' })
+const f = (vulnerability: string): Finding => ({
+  resource: 'busybox',
+  resourceVersion: '1',
+  vulnerability,
+  severity: 'medium',
+  fixVersion: '',
+})
 
 function scan(findings: Finding[], digest = 'sha256:new', previousDigest = ''): Scan {
   return {
@@ -35,11 +41,41 @@ describe('decideRescan', () => {
   const previous = stored('prev', scan([f('CVE-1')], 'sha256:prev'))
   const latestOther = stored('other', scan([f('CVE-9')], 'sha256:other'))
 
-  const cases: { name: string; scan: Scan; candidates: HistoryCandidates; outcome: string; base?: string; added?: number; fixed?: number }[] = [
+  const cases: {
+    name: string
+    scan: Scan
+    candidates: HistoryCandidates
+    outcome: string
+    base?: string
+    added?: number
+    fixed?: number
+  }[] = [
     { name: 'nothing stored: new, no base', scan: current, candidates: none, outcome: 'new' },
-    { name: 'same identity, same findings: unchanged', scan: current, candidates: { ...none, sameIdentity: sameFindings, latestOtherDigest: latestOther }, outcome: 'unchanged', base: 'same' },
-    { name: 'same identity, a CVE swapped: changed against itself', scan: current, candidates: { ...none, sameIdentity: swapped }, outcome: 'changed', base: 'same', added: 1, fixed: 1 },
-    { name: 'only another digest stored: changed against the latest other', scan: current, candidates: { ...none, latestOtherDigest: latestOther }, outcome: 'changed', base: 'other', added: 2, fixed: 1 },
+    {
+      name: 'same identity, same findings: unchanged',
+      scan: current,
+      candidates: { ...none, sameIdentity: sameFindings, latestOtherDigest: latestOther },
+      outcome: 'unchanged',
+      base: 'same',
+    },
+    {
+      name: 'same identity, a CVE swapped: changed against itself',
+      scan: current,
+      candidates: { ...none, sameIdentity: swapped },
+      outcome: 'changed',
+      base: 'same',
+      added: 1,
+      fixed: 1,
+    },
+    {
+      name: 'only another digest stored: changed against the latest other',
+      scan: current,
+      candidates: { ...none, latestOtherDigest: latestOther },
+      outcome: 'changed',
+      base: 'other',
+      added: 2,
+      fixed: 1,
+    },
     {
       name: 'previous digest named and stored: it is the base, before the same identity',
       scan: scan([f('CVE-1'), f('CVE-2')], 'sha256:new', 'sha256:prev'),

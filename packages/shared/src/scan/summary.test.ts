@@ -2,7 +2,13 @@ import { expect } from 'chai'
 import type { Finding, Scan, Severity } from './model.js'
 import { mostSevere, summarizeDiff, summarizeScan } from './summary.js'
 
-const f = (vulnerability: string, severity: Severity): Finding => ({ resource: 'pkg', resourceVersion: '1', vulnerability, severity, fixVersion: '' })
+const f = (vulnerability: string, severity: Severity): Finding => ({
+  resource: 'pkg',
+  resourceVersion: '1',
+  vulnerability,
+  severity,
+  fixVersion: '',
+})
 
 function scanOf(findings: Finding[], malware = 0): Scan {
   return {
@@ -46,8 +52,13 @@ describe('scan/summary: a bounded scan, most severe first', () => {
     expect(summarizeScan(once, 1).omitted).to.deep.equal({ findings: 5, malware: 3, sensitiveData: 0 })
   })
 
-  it('keeps a diff\'s counts whole and counts the findings it drops', () => {
-    const diff = { added: list, fixed: [f('z', 'low')], addedBySeverity: { critical: 2, high: 1, medium: 1, low: 1, negligible: 1 }, fixedBySeverity: { critical: 0, high: 0, medium: 0, low: 1, negligible: 0 } }
+  it("keeps a diff's counts whole and counts the findings it drops", () => {
+    const diff = {
+      added: list,
+      fixed: [f('z', 'low')],
+      addedBySeverity: { critical: 2, high: 1, medium: 1, low: 1, negligible: 1 },
+      fixedBySeverity: { critical: 0, high: 0, medium: 0, low: 1, negligible: 0 },
+    }
     const bounded = summarizeDiff(diff, 3)
     expect(bounded.added.map((x) => x.vulnerability)).to.deep.equal(['b', 'd', 'g'])
     expect(bounded).to.include({ omittedAdded: 3, omittedFixed: 0 })

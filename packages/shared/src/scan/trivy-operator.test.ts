@@ -138,9 +138,21 @@ describe('parseVulnerabilityReport', () => {
     ['no report', { kind: 'VulnerabilityReport', metadata: {} }, '`report` is missing'],
     ['no artifact', { kind: 'VulnerabilityReport', report: { vulnerabilities: [] } }, '`report.artifact` is missing'],
     ['an empty repository', { report: { artifact: { repository: '' }, vulnerabilities: [] } }, '`report.artifact.repository` is invalid'],
-    ['a vulnerability without an id', { report: { artifact: { repository: 'x' }, vulnerabilities: [{ resource: 'a' }] } }, '`report.vulnerabilities[0].vulnerabilityID` is missing'],
-    ['another report kind', { kind: 'ExposedSecretReport', report: { artifact: { repository: 'x' }, secrets: [] } }, '`kind` is "ExposedSecretReport"'],
-    ['a bad report inside the envelope', { verb: 'update', operatorObject: { report: { artifact: {} } } }, '`operatorObject.report.artifact.repository` is missing'],
+    [
+      'a vulnerability without an id',
+      { report: { artifact: { repository: 'x' }, vulnerabilities: [{ resource: 'a' }] } },
+      '`report.vulnerabilities[0].vulnerabilityID` is missing',
+    ],
+    [
+      'another report kind',
+      { kind: 'ExposedSecretReport', report: { artifact: { repository: 'x' }, secrets: [] } },
+      '`kind` is "ExposedSecretReport"',
+    ],
+    [
+      'a bad report inside the envelope',
+      { verb: 'update', operatorObject: { report: { artifact: {} } } },
+      '`operatorObject.report.artifact.repository` is missing',
+    ],
     ['a delete notification', { verb: 'delete', operatorObject: postee() }, '`delete` notification'],
   ]
   for (const [name, body, mentions] of rejections) {

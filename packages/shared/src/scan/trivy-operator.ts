@@ -37,12 +37,19 @@ export const vulnerabilityReportSchema = z.looseObject({
       name: text,
       namespace: text,
       labels: z.record(z.string(), z.string()).nullish(),
-      ownerReferences: z.array(z.looseObject({ kind: text, name: text, controller: z.boolean().nullish() })).max(MAX_LIST_ITEMS).nullish(),
+      ownerReferences: z
+        .array(z.looseObject({ kind: text, name: text, controller: z.boolean().nullish() }))
+        .max(MAX_LIST_ITEMS)
+        .nullish(),
     })
     .nullish(),
   report: z.looseObject({
     registry: z.looseObject({ server: text }).nullish(),
-    artifact: z.looseObject({ repository: z.string().min(1).max(MAX_NAME_LENGTH), tag: z.string().max(MAX_NAME_LENGTH).nullish(), digest: z.string().max(MAX_NAME_LENGTH).nullish() }),
+    artifact: z.looseObject({
+      repository: z.string().min(1).max(MAX_NAME_LENGTH),
+      tag: z.string().max(MAX_NAME_LENGTH).nullish(),
+      digest: z.string().max(MAX_NAME_LENGTH).nullish(),
+    }),
     // `report.summary` is deliberately not read: counts come from the list (see toScan).
     vulnerabilities: z.array(vulnerabilitySchema).max(MAX_LIST_ITEMS).nullish(),
   }),
@@ -82,11 +89,18 @@ export function parseVulnerabilityReport(body: unknown): Scan {
   const result = vulnerabilityReportSchema.safeParse(object)
   if (!result.success) {
     const issue = result.error.issues[0]!
-    throw rejectionFor(issue, formatPath([...prefix, ...issue.path]), 'not a VulnerabilityReport', 'a report needs `report.artifact.repository`')
+    throw rejectionFor(
+      issue,
+      formatPath([...prefix, ...issue.path]),
+      'not a VulnerabilityReport',
+      'a report needs `report.artifact.repository`',
+    )
   }
   if (result.data.kind && result.data.kind !== REPORT_KIND) {
     const where = formatPath([...prefix, 'kind'])
-    throw new ScanRejection(`not a VulnerabilityReport: the field \`${where}\` is "${result.data.kind}"; only vulnerability reports are scans`)
+    throw new ScanRejection(
+      `not a VulnerabilityReport: the field \`${where}\` is "${result.data.kind}"; only vulnerability reports are scans`,
+    )
   }
   return toScan(result.data)
 }

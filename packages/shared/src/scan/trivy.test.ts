@@ -53,7 +53,15 @@ describe('parseTrivyReport', () => {
       title: 'log4j: deserialization of untrusted data in SocketServer',
       link: 'https://avd.aquasec.com/nvd/cve-2019-17571',
     })
-    expect(scan.findings.map((finding) => finding.severity)).to.deep.equal(['critical', 'critical', 'high', 'medium', 'high', 'negligible', 'low'])
+    expect(scan.findings.map((finding) => finding.severity)).to.deep.equal([
+      'critical',
+      'critical',
+      'high',
+      'medium',
+      'high',
+      'negligible',
+      'low',
+    ])
     expect(scan.counts).to.deep.equal({ critical: 2, high: 2, medium: 1, low: 1, negligible: 1 })
     expect(scan.findings.filter((finding) => finding.fixVersion !== '')).to.have.length(3)
     expect(scan.compliance).to.equal(undefined)
@@ -83,7 +91,15 @@ describe('parseTrivyReport', () => {
     expect(sensitiveData).to.deep.equal({
       scanned: true,
       count: 1,
-      items: [{ RuleID: 'aws-access-key-id', Category: 'AWS', Severity: 'CRITICAL', Title: 'AWS Access Key ID', Target: '/root/.aws/credentials' }],
+      items: [
+        {
+          RuleID: 'aws-access-key-id',
+          Category: 'AWS',
+          Severity: 'CRITICAL',
+          Title: 'AWS Access Key ID',
+          Target: '/root/.aws/credentials',
+        },
+      ],
     })
   })
 
@@ -106,7 +122,9 @@ describe('parseTrivyReport', () => {
   it('prefers the RepoDigest of the named repository, then the first, then the pinned digest, then ImageID', () => {
     const other = `sha256:${'1'.repeat(64)}`
     const metadata = (extra: Record<string, unknown>) => ({ Metadata: { ImageID: IMAGE_ID, ...extra } })
-    expect(parseTrivyReport(imageReport(metadata({ RepoDigests: [`ghcr.io/x/alpine@${other}`, `alpine@${DIGEST}`] }))).digest).to.equal(DIGEST)
+    expect(parseTrivyReport(imageReport(metadata({ RepoDigests: [`ghcr.io/x/alpine@${other}`, `alpine@${DIGEST}`] }))).digest).to.equal(
+      DIGEST,
+    )
     expect(parseTrivyReport(imageReport(metadata({ RepoDigests: [`ghcr.io/x/alpine@${other}`] }))).digest).to.equal(other)
     expect(parseTrivyReport(imageReport({ ArtifactName: `alpine@${other}`, ...metadata({}) })).digest).to.equal(other)
     expect(parseTrivyReport(imageReport(metadata({ RepoDigests: null }))).digest).to.equal(IMAGE_ID)
@@ -127,7 +145,9 @@ describe('parseTrivyReport', () => {
     }
     const scan = parseTrivyReport(body)
     expect(scan).to.include({ registry: 'repository', image: '.', digest: '' })
-    expect(scan.findings).to.deep.equal([{ resource: 'lib/x.jar', resourceVersion: '', vulnerability: 'CVE-1', severity: 'high', fixVersion: '' }])
+    expect(scan.findings).to.deep.equal([
+      { resource: 'lib/x.jar', resourceVersion: '', vulnerability: 'CVE-1', severity: 'high', fixVersion: '' },
+    ])
   })
 
   it('reads findings from every result and accepts null lists', () => {
@@ -149,9 +169,17 @@ describe('parseTrivyReport', () => {
     ['no ArtifactName', { SchemaVersion: 2, ArtifactType: 'filesystem', Results: [] }, '`ArtifactName` is missing'],
     ['no ArtifactType', { SchemaVersion: 2, ArtifactName: 'x', Results: [] }, '`ArtifactType` is missing'],
     ['a string SchemaVersion', { SchemaVersion: '2', ArtifactName: 'x', ArtifactType: 'filesystem' }, '`SchemaVersion` is invalid'],
-    ['a vulnerability without an id', { SchemaVersion: 2, ArtifactName: 'x', ArtifactType: 'filesystem', Results: [{ Vulnerabilities: [{ PkgName: 'a' }] }] }, '`Results[0].Vulnerabilities[0].VulnerabilityID` is missing'],
+    [
+      'a vulnerability without an id',
+      { SchemaVersion: 2, ArtifactName: 'x', ArtifactType: 'filesystem', Results: [{ Vulnerabilities: [{ PkgName: 'a' }] }] },
+      '`Results[0].Vulnerabilities[0].VulnerabilityID` is missing',
+    ],
     ['Results not a list', { SchemaVersion: 2, ArtifactName: 'x', ArtifactType: 'filesystem', Results: {} }, '`Results` is invalid'],
-    ['an image name that is no reference', { SchemaVersion: 2, ArtifactName: 'Not An Image', ArtifactType: 'container_image' }, '`ArtifactName` ("Not An Image") is not an image reference'],
+    [
+      'an image name that is no reference',
+      { SchemaVersion: 2, ArtifactName: 'Not An Image', ArtifactType: 'container_image' },
+      '`ArtifactName` ("Not An Image") is not an image reference',
+    ],
   ]
   for (const [name, body, mentions] of rejections) {
     it(`rejects ${name}, naming the field`, () => {
@@ -250,15 +278,22 @@ describe('parseTrivyReport properties', () => {
     },
     { requiredKeys: ['VulnerabilityID'] },
   )
-  const result = fc.record({ Target: fc.string({ maxLength: 8 }), Vulnerabilities: fc.option(fc.array(vulnerability, { maxLength: 6 }), { nil: null }) })
+  const result = fc.record({
+    Target: fc.string({ maxLength: 8 }),
+    Vulnerabilities: fc.option(fc.array(vulnerability, { maxLength: 6 }), { nil: null }),
+  })
   // Valid means an image report names an image; other artifact types may be named anything.
   const artifact = fc.oneof(
-    fc.record({ ArtifactType: fc.constant('container_image'), ArtifactName: fc.constantFrom('alpine:3.10', 'ghcr.io/org/app:v1', 'localhost:5000/x') }),
-    fc.record({ ArtifactType: fc.constantFrom('filesystem', 'repository', 'vm'), ArtifactName: fc.string({ minLength: 1, maxLength: 12 }) }),
+    fc.record({
+      ArtifactType: fc.constant('container_image'),
+      ArtifactName: fc.constantFrom('alpine:3.10', 'ghcr.io/org/app:v1', 'localhost:5000/x'),
+    }),
+    fc.record({
+      ArtifactType: fc.constantFrom('filesystem', 'repository', 'vm'),
+      ArtifactName: fc.string({ minLength: 1, maxLength: 12 }),
+    }),
   )
-  const report = fc
-    .tuple(artifact, fc.array(result, { maxLength: 4 }))
-    .map(([named, Results]) => ({ SchemaVersion: 2, ...named, Results }))
+  const report = fc.tuple(artifact, fc.array(result, { maxLength: 4 })).map(([named, Results]) => ({ SchemaVersion: 2, ...named, Results }))
 
   it('counts exactly the findings, one per listed vulnerability, by severity', () => {
     fc.assert(

@@ -66,7 +66,12 @@ export function parseTrivyReport(body: unknown): Scan {
   const result = trivyReportSchema.safeParse(body)
   if (!result.success) {
     const issue = result.error.issues[0]!
-    throw rejectionFor(issue, formatPath(issue.path), 'not a Trivy report', 'a report (trivy --format json) needs `SchemaVersion`, `ArtifactName` and `ArtifactType`')
+    throw rejectionFor(
+      issue,
+      formatPath(issue.path),
+      'not a Trivy report',
+      'a report (trivy --format json) needs `SchemaVersion`, `ArtifactName` and `ArtifactType`',
+    )
   }
   return toScan(result.data)
 }

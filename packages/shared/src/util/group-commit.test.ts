@@ -46,7 +46,10 @@ describe('GroupCommit', () => {
       { group: 'other', member: '', n: 4 },
     ]
     await Promise.all(items.map((item) => commit.submit(item)))
-    const order = batches.flat().filter((item) => item.group === 'img').map((item) => item.n)
+    const order = batches
+      .flat()
+      .filter((item) => item.group === 'img')
+      .map((item) => item.n)
     expect(order).to.deep.equal([1, 2, 3])
     for (const batch of batches) {
       const members = new Set(batch.filter((item) => item.group === 'img').map((item) => item.member))

@@ -83,7 +83,12 @@ export class GroupCommit<I, R> {
       const { group, member } = entry.key
       const taken = members.get(group)
       const heavy = batch.length > 0 && weight + weightOf(entry.item) > maxWeight
-      const fits = batch.length < this.options.maxBatch && !heavy && !this.#busyKeys.has(group) && !blocked.has(group) && (taken === undefined || taken === member)
+      const fits =
+        batch.length < this.options.maxBatch &&
+        !heavy &&
+        !this.#busyKeys.has(group) &&
+        !blocked.has(group) &&
+        (taken === undefined || taken === member)
       if (fits) {
         members.set(group, member)
         weight += weightOf(entry.item)

@@ -37,7 +37,13 @@ describe('util/token-match', () => {
     ['an ingest token', 'ing', tokens, 403, /ingest token.*only post scans.*admin token/],
     ['no token', undefined, tokens, 401, /admin token is required.*Bearer.*X-Postee-Token/],
     ['a wrong token', 'nope', tokens, 401, /not a valid admin token/],
-    ['any token when no admin token is configured (closed, not open)', 'ing', { admin: [], ingest: secrets('ing') }, 403, /closed.*POSTEE_ADMIN_TOKEN.*Admin-Token/],
+    [
+      'any token when no admin token is configured (closed, not open)',
+      'ing',
+      { admin: [], ingest: secrets('ing') },
+      403,
+      /closed.*POSTEE_ADMIN_TOKEN.*Admin-Token/,
+    ],
     ['no token when nothing is configured', undefined, { admin: [], ingest: [] }, 403, /closed/],
   ]
   for (const [title, presented, configured, expected, message] of decisions) {

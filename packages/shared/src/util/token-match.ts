@@ -35,14 +35,18 @@ export function presentedToken(carriers: TokenCarriers): string | undefined {
 /** The outcome of checking a request to an admin route. */
 export type AdminAccess = { readonly allowed: true } | { readonly allowed: false; readonly status: 401 | 403; readonly error: string }
 
-const ADMIN_FORMS = 'send it as "Authorization: Bearer <admin token>" or header X-Postee-Token (never as ?token=, which is for scan posts only)'
+const ADMIN_FORMS =
+  'send it as "Authorization: Bearer <admin token>" or header X-Postee-Token (never as ?token=, which is for scan posts only)'
 
 /**
  * Decides an admin request (`/api/*`, reload, the console): only an admin token passes. With no
  * admin token configured the routes are closed, not open; an ingest token is refused with 403,
  * since scan senders may only post scans.
  */
-export function adminAccess(presented: string | undefined, tokens: { readonly admin: readonly Secret[]; readonly ingest: readonly Secret[] }): AdminAccess {
+export function adminAccess(
+  presented: string | undefined,
+  tokens: { readonly admin: readonly Secret[]; readonly ingest: readonly Secret[] },
+): AdminAccess {
   if (tokens.admin.length === 0) {
     return {
       allowed: false,
@@ -54,6 +58,11 @@ export function adminAccess(presented: string | undefined, tokens: { readonly ad
   const admin = tokenMatchesAny(presented, tokens.admin)
   const ingest = tokenMatchesAny(presented, tokens.ingest)
   if (admin) return { allowed: true }
-  if (ingest) return { allowed: false, status: 403, error: 'this is an ingest token, which may only post scans; this route needs an admin token (POSTEE_ADMIN_TOKEN or Admin-Token)' }
+  if (ingest)
+    return {
+      allowed: false,
+      status: 403,
+      error: 'this is an ingest token, which may only post scans; this route needs an admin token (POSTEE_ADMIN_TOKEN or Admin-Token)',
+    }
   return { allowed: false, status: 401, error: `the token is not a valid admin token: ${ADMIN_FORMS}` }
 }

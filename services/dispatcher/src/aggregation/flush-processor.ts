@@ -27,7 +27,12 @@ export function createFlushProcessor(deps: FlushProcessorDependencies) {
     const audience = job.data.audience ?? ''
     let outcome
     try {
-      outcome = await flushOutput(deps.db, { name: integration.name, kind: integration.kind, aggregation: integration.aggregation }, randomUUID(), audience)
+      outcome = await flushOutput(
+        deps.db,
+        { name: integration.name, kind: integration.kind, aggregation: integration.aggregation },
+        randomUUID(),
+        audience,
+      )
     } catch (error) {
       deps.log.warn({ output: integration.name, err: (error as Error).message }, 'flush failed (database?); trying again shortly')
       await job.moveToDelayed(Date.now() + LEDGER_RETRY_MS, token)
@@ -50,7 +55,13 @@ export function createFlushProcessor(deps: FlushProcessorDependencies) {
     const next = outcome.next
     if (next) {
       if (next.full) await deps.queues.scheduleFlush(integration.name, `flush.full.${randomUUID()}`, 0, audience)
-      else if (next.flushAt) await deps.queues.scheduleFlush(integration.name, windowFlushJobId(next.openedAt, audience), next.flushAt.getTime() - Date.now(), audience)
+      else if (next.flushAt)
+        await deps.queues.scheduleFlush(
+          integration.name,
+          windowFlushJobId(next.openedAt, audience),
+          next.flushAt.getTime() - Date.now(),
+          audience,
+        )
     }
   }
 }

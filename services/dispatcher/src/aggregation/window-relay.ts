@@ -7,7 +7,11 @@ import { listOpenWindows, type Database, type DeliveryQueues } from '@postee/sto
  * Redis restart, a crash between commit and enqueue): the window's deterministic job id makes this
  * a no-op when the job exists. Returns how many windows it looked at.
  */
-export async function relayAggregationWindows(db: Kysely<Database>, queues: DeliveryQueues, integrations: ReadonlyMap<string, Integration>): Promise<number> {
+export async function relayAggregationWindows(
+  db: Kysely<Database>,
+  queues: DeliveryQueues,
+  integrations: ReadonlyMap<string, Integration>,
+): Promise<number> {
   const windows = await listOpenWindows(db)
   for (const window of windows) {
     const integration = integrations.get(window.output)
@@ -20,7 +24,13 @@ export async function relayAggregationWindows(db: Kysely<Database>, queues: Deli
       continue
     }
     const flushAt = window.flushAt ?? (timeoutMs === undefined ? null : new Date(window.openedAt.getTime() + timeoutMs))
-    if (flushAt) await queues.scheduleFlush(window.output, windowFlushJobId(window.openedAt, window.audience), flushAt.getTime() - Date.now(), window.audience)
+    if (flushAt)
+      await queues.scheduleFlush(
+        window.output,
+        windowFlushJobId(window.openedAt, window.audience),
+        flushAt.getTime() - Date.now(),
+        window.audience,
+      )
   }
   return windows.length
 }

@@ -1,5 +1,13 @@
 import { expect } from 'chai'
-import { DeliveryError, parseAquaScan, parseConfig, type DeliveryBatch, type DeliveryContext, type Integration, type Output } from '@postee/shared'
+import {
+  DeliveryError,
+  parseAquaScan,
+  parseConfig,
+  type DeliveryBatch,
+  type DeliveryContext,
+  type Integration,
+  type Output,
+} from '@postee/shared'
 import { HttpFake, readFixture, type FakeHandler } from '@postee/testkit'
 import { USER_AGENT } from './http.js'
 import { createOutput } from './registry.js'
@@ -45,7 +53,9 @@ const CASES: ConformanceCase[] = [
     item: (url) => `type: serviceNow\n  instance: ${url}\n  user: postee\n  password: ${SECRET}`,
     // The search for the correlation id finds nothing, then the create answers 201.
     accept: (request) =>
-      request.method === 'GET' ? { status: 200, body: { result: [] } } : { status: 201, body: { result: { sys_id: '46d44a5dc0a8010e01f7a5b0c6ad2b84', number: 'INC0010001' } } },
+      request.method === 'GET'
+        ? { status: 200, body: { result: [] } }
+        : { status: 201, body: { result: { sys_id: '46d44a5dc0a8010e01f7a5b0c6ad2b84', number: 'INC0010001' } } },
   },
   {
     kind: 'slack',
@@ -74,7 +84,17 @@ function batch(): DeliveryBatch {
   return {
     key: '6d1f6bb2-5f3e-4b59-9a53-3f1e4b7e2a10',
     aggregated: false,
-    items: [{ deliveryId: '6d1f6bb2-5f3e-4b59-9a53-3f1e4b7e2a10', scanId: 'a', scan: parseAquaScan(JSON.parse(rawBody)), rawBody, outcome: 'new', diff: undefined, receivedAt: new Date() }],
+    items: [
+      {
+        deliveryId: '6d1f6bb2-5f3e-4b59-9a53-3f1e4b7e2a10',
+        scanId: 'a',
+        scan: parseAquaScan(JSON.parse(rawBody)),
+        rawBody,
+        outcome: 'new',
+        diff: undefined,
+        receivedAt: new Date(),
+      },
+    ],
   }
 }
 

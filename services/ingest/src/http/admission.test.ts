@@ -6,9 +6,34 @@ const MB = 1024 * 1024
 describe('ingest body budget', () => {
   const cases: { name: string; budget: number; steps: [op: 'reserve' | 'release', bytes: number, admitted?: boolean][] }[] = [
     { name: 'a body over the budget is admitted when nothing else is in flight', budget: 10 * MB, steps: [['reserve', 20 * MB, true]] },
-    { name: 'a second body beyond the budget is refused', budget: 26 * MB, steps: [['reserve', 20 * MB, true], ['reserve', 20 * MB, false]] },
-    { name: 'small bodies share the budget', budget: 26 * MB, steps: [['reserve', 20 * MB, true], ['reserve', 1 * MB, true], ['reserve', 5 * MB, true], ['reserve', 1, false]] },
-    { name: 'a release makes room again', budget: 26 * MB, steps: [['reserve', 20 * MB, true], ['reserve', 20 * MB, false], ['release', 20 * MB], ['reserve', 20 * MB, true]] },
+    {
+      name: 'a second body beyond the budget is refused',
+      budget: 26 * MB,
+      steps: [
+        ['reserve', 20 * MB, true],
+        ['reserve', 20 * MB, false],
+      ],
+    },
+    {
+      name: 'small bodies share the budget',
+      budget: 26 * MB,
+      steps: [
+        ['reserve', 20 * MB, true],
+        ['reserve', 1 * MB, true],
+        ['reserve', 5 * MB, true],
+        ['reserve', 1, false],
+      ],
+    },
+    {
+      name: 'a release makes room again',
+      budget: 26 * MB,
+      steps: [
+        ['reserve', 20 * MB, true],
+        ['reserve', 20 * MB, false],
+        ['release', 20 * MB],
+        ['reserve', 20 * MB, true],
+      ],
+    },
   ]
   for (const { name, budget, steps } of cases) {
     it(name, () => {
@@ -46,6 +71,8 @@ describe('ingest body budget', () => {
   it('defaults to an eighth of the heap limit and reads POSTEE_INGEST_BODY_BUDGET_MB', () => {
     expect(bodyBudgetFromEnv({}, 208 * MB)).to.equal(26 * MB)
     expect(bodyBudgetFromEnv({ POSTEE_INGEST_BODY_BUDGET_MB: '64' }, 208 * MB)).to.equal(64 * MB)
-    expect(() => bodyBudgetFromEnv({ POSTEE_INGEST_BODY_BUDGET_MB: 'lots' })).to.throw(/POSTEE_INGEST_BODY_BUDGET_MB: "lots" is not a positive number of MB/)
+    expect(() => bodyBudgetFromEnv({ POSTEE_INGEST_BODY_BUDGET_MB: 'lots' })).to.throw(
+      /POSTEE_INGEST_BODY_BUDGET_MB: "lots" is not a positive number of MB/,
+    )
   })
 })

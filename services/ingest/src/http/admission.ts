@@ -60,7 +60,16 @@ export function bodyBudgetFromEnv(env: NodeJS.ProcessEnv, heapLimitBytes = getHe
   if (text === undefined || text.trim() === '') return Math.floor(heapLimitBytes / 8)
   const mb = Number(text)
   if (!Number.isFinite(mb) || mb <= 0) {
-    throw new ConfigError([{ item: 'environment', key: BODY_BUDGET_VARIABLE, message: `${JSON.stringify(text)} is not a positive number of MB; write e.g. 26` }], 'Invalid environment')
+    throw new ConfigError(
+      [
+        {
+          item: 'environment',
+          key: BODY_BUDGET_VARIABLE,
+          message: `${JSON.stringify(text)} is not a positive number of MB; write e.g. 26`,
+        },
+      ],
+      'Invalid environment',
+    )
   }
   return Math.floor(mb * 1024 * 1024)
 }
@@ -69,7 +78,10 @@ export function bodyBudgetFromEnv(env: NodeJS.ProcessEnv, heapLimitBytes = getHe
  * What a request is expected to weigh before its body is read: its Content-Length when sent as
  * is; a compressed or chunked body may inflate up to the body limit, so it reserves that.
  */
-export function expectedBodyBytes(headers: { readonly 'content-length'?: string | undefined; readonly 'content-encoding'?: string | undefined }, maxBodyBytes: number): number {
+export function expectedBodyBytes(
+  headers: { readonly 'content-length'?: string | undefined; readonly 'content-encoding'?: string | undefined },
+  maxBodyBytes: number,
+): number {
   const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase()
   const length = Number(headers['content-length'])
   if (encoding === 'identity' && Number.isInteger(length) && length >= 0) return Math.min(length, maxBodyBytes)
@@ -94,7 +106,9 @@ export function admitBody(
     res
       .status(503)
       .set('Retry-After', String(RETRY_AFTER_S))
-      .json({ error: `ingest is busy with large scans (more than ${Math.round(budget.budgetBytes / 1048576)} MB of bodies in flight); nothing was stored, retry after ${RETRY_AFTER_S} s` })
+      .json({
+        error: `ingest is busy with large scans (more than ${Math.round(budget.budgetBytes / 1048576)} MB of bodies in flight); nothing was stored, retry after ${RETRY_AFTER_S} s`,
+      })
   }
   const admit: express.RequestHandler = (req, res, next) => {
     const expected = expectedBodyBytes(req.headers, maxBodyBytes())

@@ -20,7 +20,9 @@ export function apiRoutes(deps: IngestDependencies): Router {
     const { scan, status, output, since, limit } = req.query
     const limitNumber = typeof limit === 'string' && /^\d+$/.test(limit) ? Number(limit) : Number.NaN
     if (limit !== undefined && !(limitNumber >= 1 && limitNumber <= DELIVERY_LIST_LIMIT.max)) {
-      res.status(400).json({ error: `limit must be a whole number from 1 to ${DELIVERY_LIST_LIMIT.max} (default ${DELIVERY_LIST_LIMIT.default})` })
+      res
+        .status(400)
+        .json({ error: `limit must be a whole number from 1 to ${DELIVERY_LIST_LIMIT.max} (default ${DELIVERY_LIST_LIMIT.default})` })
       return
     }
     const sinceDate = typeof since === 'string' ? new Date(since) : undefined
@@ -68,7 +70,8 @@ function replaySelector(body: unknown): ReplaySelector | string {
   const { ids, output, since, all } = body as Record<string, unknown>
   const selector: { ids?: string[]; output?: string; since?: Date } = {}
   if (ids !== undefined) {
-    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string' && UUID.test(id))) return 'ids must be a list of delivery ids (UUIDs)'
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string' && UUID.test(id)))
+      return 'ids must be a list of delivery ids (UUIDs)'
     selector.ids = ids as string[]
   }
   if (output !== undefined) {

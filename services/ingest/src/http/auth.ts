@@ -22,7 +22,10 @@ const TOKEN_HELP = 'send it as "Authorization: Bearer <token>", header X-Postee-
 export function requireAdmin(credentials: () => IngestCredentials): RequestHandler {
   return (req, res, next) => {
     const { adminTokens, tokens } = credentials()
-    const access = adminAccess(presentedToken({ authorization: req.get('authorization'), header: req.get('x-postee-token') }), { admin: adminTokens, ingest: tokens })
+    const access = adminAccess(presentedToken({ authorization: req.get('authorization'), header: req.get('x-postee-token') }), {
+      admin: adminTokens,
+      ingest: tokens,
+    })
     if (access.allowed) return next()
     refuse(res, access.status, access.error, access.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {})
   }
@@ -81,14 +84,22 @@ export function authenticateScan(credentials: () => IngestCredentials, limits?: 
         const identity = (req.get('content-encoding') ?? 'identity').toLowerCase() === 'identity'
         const bytes = identity && Number.isInteger(declared) && declared >= 0 ? Math.min(declared, maxBody) : maxBody
         if (!budget.tryReserve(bytes, capacity)) {
-          return void refuse(res, 503, 'too many signed bodies are being verified at once; retry shortly (or send an ingest token, which is checked before the body is read)', { 'Retry-After': '1' })
+          return void refuse(
+            res,
+            503,
+            'too many signed bodies are being verified at once; retry shortly (or send an ingest token, which is checked before the body is read)',
+            { 'Retry-After': '1' },
+          )
         }
         res.once('close', () => budget.release(bytes))
       }
       res.locals.signature = signature
       return next()
     }
-    const ways = [tokens.length > 0 && `a valid ingest token (${TOKEN_HELP})`, hmacSecrets.length > 0 && 'an X-Postee-Signature header'].filter(Boolean)
+    const ways = [
+      tokens.length > 0 && `a valid ingest token (${TOKEN_HELP})`,
+      hmacSecrets.length > 0 && 'an X-Postee-Signature header',
+    ].filter(Boolean)
     refuse(res, 401, `authentication required: ${ways.join(' or ')}`, { 'WWW-Authenticate': 'Bearer' })
   }
 }
@@ -112,7 +123,8 @@ export function signatureHeaderProblem(header: string, nowSeconds = Date.now() /
   if (!Number.isInteger(timestamp) || signatures.length === 0 || !signatures.every((s) => /^[0-9a-f]{64}$/i.test(s))) {
     return 'X-Postee-Signature must read t=<unix seconds>,v1=<hex hmac-sha256>'
   }
-  if (Math.abs(nowSeconds - timestamp) > SIGNATURE_WINDOW_SECONDS) return `the signature timestamp is more than ${SIGNATURE_WINDOW_SECONDS} s from now; sign each request when it is sent`
+  if (Math.abs(nowSeconds - timestamp) > SIGNATURE_WINDOW_SECONDS)
+    return `the signature timestamp is more than ${SIGNATURE_WINDOW_SECONDS} s from now; sign each request when it is sent`
   return undefined
 }
 
@@ -121,7 +133,12 @@ export function signatureHeaderProblem(header: string, nowSeconds = Date.now() /
  * every signing key; the body is the JSON as sent before any Content-Encoding. Returns why it
  * fails, or undefined when it is valid and fresh.
  */
-export function signatureProblem(header: string, body: Uint8Array, secrets: readonly Secret[], nowSeconds = Date.now() / 1000): string | undefined {
+export function signatureProblem(
+  header: string,
+  body: Uint8Array,
+  secrets: readonly Secret[],
+  nowSeconds = Date.now() / 1000,
+): string | undefined {
   const problem = signatureHeaderProblem(header, nowSeconds)
   if (problem) return problem
   const { timestamp, signatures } = signatureParts(header)

@@ -9,7 +9,10 @@ import type { HttpLimits } from '@postee/shared'
  * idle for whoever was refused.
  */
 export function refuse(res: Response, status: number, error: string, headers: Record<string, string> = {}): void {
-  res.status(status).set({ ...headers, Connection: 'close' }).json({ error })
+  res
+    .status(status)
+    .set({ ...headers, Connection: 'close' })
+    .json({ error })
 }
 
 /**
@@ -66,7 +69,12 @@ export function perClientLimit(max: () => number): RequestHandler {
     const address = req.socket.remoteAddress ?? 'unknown'
     const count = inFlight.get(address) ?? 0
     if (count >= cap) {
-      refuse(res, 429, `too many requests in flight from this address (at most ${cap}, POSTEE_HTTP_MAX_REQUESTS_PER_CLIENT); retry after a second`, { 'Retry-After': '1' })
+      refuse(
+        res,
+        429,
+        `too many requests in flight from this address (at most ${cap}, POSTEE_HTTP_MAX_REQUESTS_PER_CLIENT); retry after a second`,
+        { 'Retry-After': '1' },
+      )
       return
     }
     inFlight.set(address, count + 1)
@@ -83,7 +91,9 @@ export function perClientLimit(max: () => number): RequestHandler {
 }
 
 function hasBody(req: { headers: Record<string, string | string[] | undefined> }): boolean {
-  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
+  return (
+    req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
+  )
 }
 
 /**
@@ -97,7 +107,11 @@ export function bodyIdleTimeout(idleMs: () => number): RequestHandler {
     const ms = idleMs()
     req.setTimeout(ms, () => {
       if (res.headersSent) return void req.socket.destroy()
-      refuse(res, 408, `the request body stalled: nothing arrived for ${ms / 1000} s (POSTEE_HTTP_BODY_IDLE_TIMEOUT_MS); send the body without pauses`)
+      refuse(
+        res,
+        408,
+        `the request body stalled: nothing arrived for ${ms / 1000} s (POSTEE_HTTP_BODY_IDLE_TIMEOUT_MS); send the body without pauses`,
+      )
     })
     req.once('end', () => req.socket.setTimeout(0))
     next()

@@ -54,7 +54,10 @@ export function consoleApiRoutes(deps: ConsoleDependencies): Router {
   })
   router.get('/scans/:id', async (req, res) => {
     const detail = UUID.test(req.params.id) ? await scanDetail(deps, req.params.id) : undefined
-    if (!detail) return void res.status(404).json({ error: `no scan with id ${JSON.stringify(req.params.id)}; it may have been removed by retention (Delete_Old_Data)` })
+    if (!detail)
+      return void res
+        .status(404)
+        .json({ error: `no scan with id ${JSON.stringify(req.params.id)}; it may have been removed by retention (Delete_Old_Data)` })
     res.json(detail)
   })
   router.get('/config', async (_req, res) => {
@@ -84,7 +87,12 @@ interface OutputSummary {
 async function overview(deps: ConsoleDependencies, now: Date) {
   const since = new Date(now.getTime() - 24 * HOUR_MS)
   const { db } = deps
-  const scanRows = await db.selectFrom('scans').select(['outcome', sql<number>`count(*)::int`.as('n')]).where('received_at', '>=', since).groupBy('outcome').execute()
+  const scanRows = await db
+    .selectFrom('scans')
+    .select(['outcome', sql<number>`count(*)::int`.as('n')])
+    .where('received_at', '>=', since)
+    .groupBy('outcome')
+    .execute()
   const deliveryRows = await db
     .selectFrom('deliveries')
     .select(['output', 'kind', 'status', sql<number>`count(*)::int`.as('n')])
@@ -122,7 +130,18 @@ async function overview(deps: ConsoleDependencies, now: Date) {
     let entry = outputs.get(output)
     if (!entry) {
       const integration = config.integrations.find((i) => i.name === output)
-      entry = { output, kind: integration?.kind ?? null, enabled: integration?.enabled ?? false, sent: 0, failed: 0, dead: 0, inFlight: 0, queue: null, oldestWaitingAt: null, lastError: null }
+      entry = {
+        output,
+        kind: integration?.kind ?? null,
+        enabled: integration?.enabled ?? false,
+        sent: 0,
+        failed: 0,
+        dead: 0,
+        inFlight: 0,
+        queue: null,
+        oldestWaitingAt: null,
+        lastError: null,
+      }
       outputs.set(output, entry)
     }
     return entry
@@ -148,7 +167,13 @@ async function overview(deps: ConsoleDependencies, now: Date) {
     scans: { ...scans, total: scanRows.reduce((sum, row) => sum + row.n, 0) },
     deliveries: { ...deliveries, total: deliveryRows.reduce((sum, row) => sum + row.n, 0) },
     outputs: [...outputs.values()].sort((a, b) => a.output.localeCompare(b.output)),
-    hourly: hourly.rows.map((row) => ({ hour: row.hour, scans: row.scans, deliveries: row.deliveries, sent: row.sent, latencyMs: row.latency_ms === null ? null : Math.round(row.latency_ms) })),
+    hourly: hourly.rows.map((row) => ({
+      hour: row.hour,
+      scans: row.scans,
+      deliveries: row.deliveries,
+      sent: row.sent,
+      latencyMs: row.latency_ms === null ? null : Math.round(row.latency_ms),
+    })),
   }
 }
 
@@ -180,7 +205,7 @@ interface ScanQuery {
 }
 
 function scanQuery(query: Record<string, unknown>): ScanQuery | string {
-  const text = (name: string) => (typeof query[name] === 'string' && query[name] !== '' ? (query[name]) : undefined)
+  const text = (name: string) => (typeof query[name] === 'string' && query[name] !== '' ? query[name] : undefined)
   const result: ScanQuery = { page: 1, pageSize: 50 }
   const image = text('image')
   const registry = text('registry')
@@ -198,7 +223,10 @@ function scanQuery(query: Record<string, unknown>): ScanQuery | string {
     if (Number.isNaN(date.getTime())) return `${name} must be an ISO 8601 time, e.g. 2026-11-26T10:00:00Z`
     result[name] = date
   }
-  for (const [name, max] of [['page', 1_000_000], ['pageSize', 200]] as const) {
+  for (const [name, max] of [
+    ['page', 1_000_000],
+    ['pageSize', 200],
+  ] as const) {
     const value = text(name)
     if (value === undefined) continue
     const number = Number(value)
@@ -222,18 +250,34 @@ async function searchScans(deps: ConsoleDependencies, q: ScanQuery) {
   if (q.to) query = query.where('received_at', '<', q.to)
   const [{ total }] = [await query.select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()]
   const rows = await query
-    .select(['id', 'source', 'registry', 'image', 'digest', 'outcome', 'received_at', sql<{ added: number; fixed: number } | null>`diff - 'addedFindings' - 'fixedFindings' - 'bySeverity'`.as('diff')])
+    .select([
+      'id',
+      'source',
+      'registry',
+      'image',
+      'digest',
+      'outcome',
+      'received_at',
+      sql<{ added: number; fixed: number } | null>`diff - 'addedFindings' - 'fixedFindings' - 'bySeverity'`.as('diff'),
+    ])
     .orderBy('received_at', 'desc')
     .orderBy('id')
     .limit(q.pageSize)
     .offset((q.page - 1) * q.pageSize)
     .execute()
-  const counts = rows.length === 0 ? [] : await deps.db
-    .selectFrom('deliveries')
-    .select(['scan_id', 'status', sql<number>`count(*)::int`.as('n')])
-    .where('scan_id', 'in', rows.map((row) => row.id))
-    .groupBy(['scan_id', 'status'])
-    .execute()
+  const counts =
+    rows.length === 0
+      ? []
+      : await deps.db
+          .selectFrom('deliveries')
+          .select(['scan_id', 'status', sql<number>`count(*)::int`.as('n')])
+          .where(
+            'scan_id',
+            'in',
+            rows.map((row) => row.id),
+          )
+          .groupBy(['scan_id', 'status'])
+          .execute()
   return {
     total,
     page: q.page,
@@ -305,13 +349,28 @@ function findingView(finding: Finding) {
  * For every enabled integration of the running config: the policy decision (the same routing as
  * ingest and `postee explain`), the ledger rows it produced, and a preview of its message.
  */
-function explain(config: Config, scan: Scan, outcome: 'new' | 'changed' | 'unchanged', rawBody: string, diff: ScanDiff | undefined, deliveries: readonly DeliveryView[]) {
+function explain(
+  config: Config,
+  scan: Scan,
+  outcome: 'new' | 'changed' | 'unchanged',
+  rawBody: string,
+  diff: ScanDiff | undefined,
+  deliveries: readonly DeliveryView[],
+) {
   return routeScan(config.integrations, scan, outcome).map(({ integration, decision }) => {
     const own = deliveries.filter((d) => d.output === integration.name)
     const base = { name: integration.name, kind: integration.kind, deliveries: own.map((d) => d.id) }
-    if (!decision.send) return { ...base, send: false as const, key: decision.key, reason: decision.reason, preview: null, previewNote: null }
+    if (!decision.send)
+      return { ...base, send: false as const, key: decision.key, reason: decision.reason, preview: null, previewNote: null }
     const held = integration.aggregation.issuesNumber !== undefined || integration.aggregation.timeoutMs !== undefined
-    return { ...base, send: true as const, held, key: null, reason: null, ...preview(integration, config.common.aquaServer, scan, rawBody, diff) }
+    return {
+      ...base,
+      send: true as const,
+      held,
+      key: null,
+      reason: null,
+      ...preview(integration, config.common.aquaServer, scan, rawBody, diff),
+    }
   })
 }
 
@@ -321,24 +380,45 @@ type Preview = { preview: { format: string; body: string } | null; previewNote: 
 // cannot load them, so the console renders with the same shared renderers and default limits.
 const APPROXIMATE = 'rendered by ingest with the shared renderers and default size limits; the dispatcher may trim differently'
 
-function preview(integration: Integration, aquaServer: string | undefined, scan: Scan, rawBody: string, diff: ScanDiff | undefined): Preview {
+function preview(
+  integration: Integration,
+  aquaServer: string | undefined,
+  scan: Scan,
+  rawBody: string,
+  diff: ScanDiff | undefined,
+): Preview {
   const report = () => [buildReport({ scan, diff }, { aquaServer })]
   try {
     switch (integration.kind) {
       case 'webhook':
         return { preview: { format: 'the original payload (JSON)', body: pretty(rawBody) }, previewNote: null }
       case 'slack':
-        return { preview: { format: 'Slack Block Kit message', body: JSON.stringify(renderSlack(report()), null, 2) }, previewNote: APPROXIMATE }
+        return {
+          preview: { format: 'Slack Block Kit message', body: JSON.stringify(renderSlack(report()), null, 2) },
+          previewNote: APPROXIMATE,
+        }
       case 'teams':
-        return { preview: { format: `Teams ${integration.format} card`, body: JSON.stringify(renderTeams(report(), { format: integration.format }), null, 2) }, previewNote: APPROXIMATE }
+        return {
+          preview: {
+            format: `Teams ${integration.format} card`,
+            body: JSON.stringify(renderTeams(report(), { format: integration.format }), null, 2),
+          },
+          previewNote: APPROXIMATE,
+        }
       case 'email': {
         const html = renderHtml(report())
         return { preview: { format: 'email (subject and HTML body)', body: JSON.stringify(html, null, 2) }, previewNote: APPROXIMATE }
       }
       case 'jira':
-        return { preview: { format: 'Jira issue (wiki markup)', body: JSON.stringify(renderJiraWiki(report()), null, 2) }, previewNote: APPROXIMATE }
+        return {
+          preview: { format: 'Jira issue (wiki markup)', body: JSON.stringify(renderJiraWiki(report()), null, 2) },
+          previewNote: APPROXIMATE,
+        }
       case 'splunk':
-        return { preview: { format: 'Splunk HEC event', body: JSON.stringify(renderSplunkEvent(report()), null, 2) }, previewNote: APPROXIMATE }
+        return {
+          preview: { format: 'Splunk HEC event', body: JSON.stringify(renderSplunkEvent(report()), null, 2) },
+          previewNote: APPROXIMATE,
+        }
       case 'serviceNow':
         return { preview: { format: 'ServiceNow incident text', body: renderText(report()) }, previewNote: APPROXIMATE }
       default:

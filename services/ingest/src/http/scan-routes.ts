@@ -56,7 +56,10 @@ export function scanRoutes(
       deps.metrics.scansRejected.inc({ reason: 'unavailable' })
       // An unreachable Postgres is logged once per outage (see DependencyStatus), not per scan.
       deps.log[isPostgresConnectionError(error) ? 'debug' : 'error']({ err: (error as Error).message }, 'could not store a scan')
-      res.status(503).set('Retry-After', '5').json({ error: 'the scan could not be stored (database unavailable); nothing was kept, retry later' })
+      res
+        .status(503)
+        .set('Retry-After', '5')
+        .json({ error: 'the scan could not be stored (database unavailable); nothing was kept, retry later' })
     }
   }
   const { admit, settle } = admitBody(budget, bodyLimit, () => deps.metrics.scansRejected.inc({ reason: 'busy' }))

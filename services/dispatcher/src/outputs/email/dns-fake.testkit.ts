@@ -1,6 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram'
 import { Resolver } from 'node:dns/promises'
-import type { AddressInfo } from 'node:net'
 
 /**
  * A tiny authoritative DNS server over UDP on loopback, for UseMX tests: enough of RFC 1035 4.1
@@ -50,7 +49,7 @@ export class DnsFake {
   /** A resolver that asks only this server, failing fast. */
   resolver(): Resolver {
     const resolver = new Resolver({ timeout: 500, tries: 1 })
-    resolver.setServers([`127.0.0.1:${(this.#socket!.address()).port}`])
+    resolver.setServers([`127.0.0.1:${this.#socket!.address().port}`])
     return resolver
   }
 
@@ -109,8 +108,14 @@ function readName(message: Buffer, offset: number): { name: string; end: number 
 }
 
 function encodeName(name: string): Buffer {
-  const labels = name.replace(/\.$/, '').split('.').filter((label) => label !== '')
-  return Buffer.concat([...labels.map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label, 'latin1')])), Buffer.from([0])])
+  const labels = name
+    .replace(/\.$/, '')
+    .split('.')
+    .filter((label) => label !== '')
+  return Buffer.concat([
+    ...labels.map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label, 'latin1')])),
+    Buffer.from([0]),
+  ])
 }
 
 function ipv6Bytes(ip: string): Buffer {

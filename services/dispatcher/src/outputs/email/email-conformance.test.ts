@@ -26,7 +26,9 @@ async function failure(output: Output, ctx: DeliveryContext = deliveryContext(2_
     await output.send(ctx, batchOf([fixtureItem('aqua-input.json')]))
   } catch (error) {
     expect(error).to.be.instanceOf(DeliveryError)
-    expect((error as Error).message).to.not.include(SECRET).and.not.include(Buffer.from(SECRET).toString('base64'))
+    expect((error as Error).message)
+      .to.not.include(SECRET)
+      .and.not.include(Buffer.from(SECRET).toString('base64'))
     return error as DeliveryError
   }
   throw new Error('expected the send to fail')
@@ -39,10 +41,11 @@ async function silentServer(): Promise<{ port: number; close: () => Promise<void
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy()
-      server.close(() => resolve())
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      }),
   }
 }
 

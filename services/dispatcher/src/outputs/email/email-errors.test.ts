@@ -19,7 +19,8 @@ const REPLIES: readonly { stage: Stage; code: number; text: string; reason: Fail
   { stage: 'RCPT', code: 452, text: '4.5.3 too many recipients', reason: 'server-error', retryable: true },
 ]
 
-const KEYS = (port: number): string => `host: 127.0.0.1\n  port: ${port}\n  sender: postee@example.com\n  recipients: ["ops@example.com", "sec@example.com"]`
+const KEYS = (port: number): string =>
+  `host: 127.0.0.1\n  port: ${port}\n  sender: postee@example.com\n  recipients: ["ops@example.com", "sec@example.com"]`
 
 describe('email output: SMTP replies', () => {
   let fake: SmtpFake
@@ -29,24 +30,41 @@ describe('email output: SMTP replies', () => {
     it(`${reply.code} to ${reply.stage} → ${reply.retryable ? 'retryable' : 'permanent'} ${reply.reason}`, async () => {
       fake = await new SmtpFake({ reply: (stage) => (stage === reply.stage ? reply : undefined) }).start()
       const output = createEmailOutput(emailIntegration(KEYS(fake.port)))
-      const error = await output.send(deliveryContext(), batchOf([fixtureItem('aqua-input.json')])).then(() => undefined, (e: unknown) => e)
+      const error = await output.send(deliveryContext(), batchOf([fixtureItem('aqua-input.json')])).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       expect(error).to.be.instanceOf(DeliveryError)
       expect(error).to.include({ reason: reply.reason, retryable: reply.retryable })
-      expect((error as Error).message).to.include(`127.0.0.1:${fake.port} answered ${reply.code}`).and.include(reply.text)
+      expect((error as Error).message)
+        .to.include(`127.0.0.1:${fake.port} answered ${reply.code}`)
+        .and.include(reply.text)
     })
   }
 
   it('a message taken for some recipients is sent: a retry would send it twice to the others', async () => {
-    fake = await new SmtpFake({ reply: (stage, address) => (stage === 'RCPT' && address === 'sec@example.com' ? { code: 550, text: '5.1.1 no such user' } : undefined) }).start()
-    const result = await createEmailOutput(emailIntegration(KEYS(fake.port))).send(deliveryContext(), batchOf([fixtureItem('aqua-input.json')]))
+    fake = await new SmtpFake({
+      reply: (stage, address) =>
+        stage === 'RCPT' && address === 'sec@example.com' ? { code: 550, text: '5.1.1 no such user' } : undefined,
+    }).start()
+    const result = await createEmailOutput(emailIntegration(KEYS(fake.port))).send(
+      deliveryContext(),
+      batchOf([fixtureItem('aqua-input.json')]),
+    )
     expect(result.externalId).to.match(/^<postee-/)
     expect(fake.received[0]!.rcptTo).to.deep.equal(['ops@example.com'])
   })
 
   it('every recipient refused, one of them only for now → retryable', async () => {
-    const replyFor = (address: string | undefined) => (address === 'ops@example.com' ? { code: 550, text: '5.1.1 no such user' } : { code: 450, text: '4.2.1 try later' })
+    const replyFor = (address: string | undefined) =>
+      address === 'ops@example.com' ? { code: 550, text: '5.1.1 no such user' } : { code: 450, text: '4.2.1 try later' }
     fake = await new SmtpFake({ reply: (stage, address) => (stage === 'RCPT' ? replyFor(address) : undefined) }).start()
-    const error = await createEmailOutput(emailIntegration(KEYS(fake.port))).send(deliveryContext(), batchOf([fixtureItem('aqua-input.json')])).then(() => undefined, (e: unknown) => e)
+    const error = await createEmailOutput(emailIntegration(KEYS(fake.port)))
+      .send(deliveryContext(), batchOf([fixtureItem('aqua-input.json')]))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
     expect(error).to.include({ retryable: true, reason: 'server-error' })
   })
 

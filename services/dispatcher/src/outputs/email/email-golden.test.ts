@@ -30,7 +30,10 @@ function cases(): { name: string; batch: DeliveryBatch }[] {
   list.push({ name: 'generated-5000', batch: batchOf([generatedItem(5000)]) })
   list.push({ name: 'generated-5000.diff', batch: batchOf([generatedItem(5000, { withDiff: true })]) })
   const aggregated = ['aqua-input.json', 'trivy-input.json', 'trivy-operator-input.json', 'all-in-one-image.json']
-  list.push({ name: 'aggregated', batch: batchOf(aggregated.map((fixture, i) => fixtureItem(fixture, { n: 100 + i, withDiff: i % 2 === 0 }))) })
+  list.push({
+    name: 'aggregated',
+    batch: batchOf(aggregated.map((fixture, i) => fixtureItem(fixture, { n: 100 + i, withDiff: i % 2 === 0 }))),
+  })
   return list
 }
 
@@ -46,7 +49,9 @@ function headersOf(mail: ReceivedMail): Record<string, unknown> {
     subject: mail.parsed.subject,
     messageId: mail.parsed.messageId,
     autoSubmitted: mail.parsed.headers.get('auto-submitted'),
-    contentTypes: [...mail.raw.matchAll(/^Content-Type: ([^;\r\n]+)(?:; charset=([^\r\n;]+))?/gim)].map((m) => (m[2] ? `${m[1]}; charset=${m[2]}` : m[1])),
+    contentTypes: [...mail.raw.matchAll(/^Content-Type: ([^;\r\n]+)(?:; charset=([^\r\n;]+))?/gim)].map((m) =>
+      m[2] ? `${m[1]}; charset=${m[2]}` : m[1],
+    ),
     transferEncodings: [...mail.raw.matchAll(/^Content-Transfer-Encoding: (\S+)/gim)].map((m) => m[1]),
   }
 }

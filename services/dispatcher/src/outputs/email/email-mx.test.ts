@@ -11,7 +11,12 @@ import { deliveryContext, emailIntegration, SmtpFake, type SmtpFakeOptions } fro
  * for a domain without MX records, reached through its A record.
  */
 const ZONE = {
-  'example.test': { mx: [[20, 'mx-backup.example.test'], [10, 'mx-primary.example.test']] as [number, string][] },
+  'example.test': {
+    mx: [
+      [20, 'mx-backup.example.test'],
+      [10, 'mx-primary.example.test'],
+    ] as [number, string][],
+  },
   'mx-primary.example.test': { a: ['127.0.0.2'] },
   'mx-backup.example.test': { a: ['127.0.0.3'] },
   'plain.test': { a: ['127.0.0.4'] },
@@ -41,7 +46,10 @@ describe('email output: UseMX', () => {
   }
 
   async function failure(out: Output): Promise<DeliveryError> {
-    const error = await out.send(deliveryContext(), batch()).then(() => undefined, (e: unknown) => e)
+    const error = await out.send(deliveryContext(), batch()).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(error).to.be.instanceOf(DeliveryError)
     return error as DeliveryError
   }

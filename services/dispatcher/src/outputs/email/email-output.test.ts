@@ -16,7 +16,10 @@ function withScan(item: DeliveryItem, changes: Partial<DeliveryItem['scan']>): D
 }
 
 async function failure(output: Output, batch: DeliveryBatch): Promise<DeliveryError> {
-  const error = await output.send(deliveryContext(), batch).then(() => undefined, (e: unknown) => e)
+  const error = await output.send(deliveryContext(), batch).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   expect(error).to.be.instanceOf(DeliveryError)
   return error as DeliveryError
 }
@@ -27,7 +30,9 @@ describe('email output', () => {
 
   it('sends one MIME message: headers, an encoded subject, and the text and HTML parts', async () => {
     fake = await new SmtpFake().start()
-    const output = createEmailOutput(emailIntegration(`${RELAY(fake.port)}\n  sender: postee@example.com\n  recipients: ["ops@example.com", "sec@example.org"]`))
+    const output = createEmailOutput(
+      emailIntegration(`${RELAY(fake.port)}\n  sender: postee@example.com\n  recipients: ["ops@example.com", "sec@example.org"]`),
+    )
     const item = withScan(fixtureItem('aqua-input.json'), { image: 'équipe/app:1.0 — prod' })
     const batch = batchOf([item])
     const started = Date.now()
@@ -55,7 +60,9 @@ describe('email output', () => {
 
   it('keeps the Message-ID of a batch across retries, and falls back to user for From', async () => {
     fake = await new SmtpFake().start()
-    const output = createEmailOutput(emailIntegration(`${RELAY(fake.port)}\n  user: alerts@corp.example\n  recipients: ["ops@example.com"]`))
+    const output = createEmailOutput(
+      emailIntegration(`${RELAY(fake.port)}\n  user: alerts@corp.example\n  recipients: ["ops@example.com"]`),
+    )
     const batch = batchOf([fixtureItem('trivy-input.json')])
     const first = await output.send(deliveryContext(), batch)
     const second = await output.send(deliveryContext(), batch)
@@ -68,13 +75,20 @@ describe('email output', () => {
 
   it('reports owners it left out (not addresses) as warnings, and sends to the rest', async () => {
     fake = await new SmtpFake().start()
-    const output = createEmailOutput(emailIntegration(`${RELAY(fake.port)}\n  sender: postee@example.com\n  recipients: ["ops@example.com", "<%application_scope_owner%>"]`))
+    const output = createEmailOutput(
+      emailIntegration(
+        `${RELAY(fake.port)}\n  sender: postee@example.com\n  recipients: ["ops@example.com", "<%application_scope_owner%>"]`,
+      ),
+    )
     // aqua-input.json names the owner "owner", which is no address.
     const result = await output.send(deliveryContext(), batchOf([fixtureItem('aqua-input.json')]))
     expect(result.warnings).to.have.length(1)
     expect(result.warnings![0]).to.match(/^recipients left out: "owner" /)
     expect(fake.received.map((mail) => mail.rcptTo)).to.deep.equal([['ops@example.com']])
-    const clean = await output.send(deliveryContext(), batchOf([withScan(fixtureItem('aqua-input.json', { n: 2 }), { owners: ['dev@example.com'] })]))
+    const clean = await output.send(
+      deliveryContext(),
+      batchOf([withScan(fixtureItem('aqua-input.json', { n: 2 }), { owners: ['dev@example.com'] })]),
+    )
     expect(clean.warnings).to.equal(undefined)
   })
 
@@ -86,7 +100,10 @@ describe('email output', () => {
     expect(fake.logins).to.deep.equal([])
     expect(fake.received[0]!.user).to.equal(undefined)
 
-    await createEmailOutput(emailIntegration(`${keys}\n  password: pw-123`)).send(deliveryContext(), batchOf([fixtureItem('aqua-input.json')]))
+    await createEmailOutput(emailIntegration(`${keys}\n  password: pw-123`)).send(
+      deliveryContext(),
+      batchOf([fixtureItem('aqua-input.json')]),
+    )
     expect(fake.logins).to.deep.equal([{ user: 'alerts@corp.example', password: 'pw-123' }])
     expect(fake.received[1]!.user).to.equal('alerts@corp.example')
   })
@@ -114,7 +131,9 @@ describe('email output', () => {
 
     it('with tls_verify on, an untrusted certificate fails with a hint, never a plain-text fallback', async () => {
       fake = await new SmtpFake({ tls: pair }).start()
-      const output = createEmailOutput(emailIntegration(`${RELAY(fake.port)}\n  sender: postee@example.com\n  recipients: ["ops@example.com"]`))
+      const output = createEmailOutput(
+        emailIntegration(`${RELAY(fake.port)}\n  sender: postee@example.com\n  recipients: ["ops@example.com"]`),
+      )
       const error = await failure(output, batchOf([fixtureItem('aqua-input.json')]))
       expect(error).to.include({ reason: 'network', retryable: true })
       expect(error.message).to.include('tls_verify: false')
@@ -123,7 +142,9 @@ describe('email output', () => {
 
     it('sends in plain text to a server that does not offer STARTTLS', async () => {
       fake = await new SmtpFake().start()
-      await createEmailOutput(emailIntegration(`${RELAY(fake.port)}\n  sender: postee@example.com\n  recipients: ["ops@example.com"]`)).send(deliveryContext(), batchOf([fixtureItem('aqua-input.json')]))
+      await createEmailOutput(
+        emailIntegration(`${RELAY(fake.port)}\n  sender: postee@example.com\n  recipients: ["ops@example.com"]`),
+      ).send(deliveryContext(), batchOf([fixtureItem('aqua-input.json')]))
       expect(fake.received[0]!.secure).to.equal(false)
     })
   })
@@ -133,7 +154,9 @@ describe('email output', () => {
 
     it('expands the owner placeholder to the union of the batch owners, in order, once each', async () => {
       fake = await new SmtpFake().start()
-      const output = createEmailOutput(emailIntegration(`${RELAY(fake.port)}\n  sender: postee@example.com\n  recipients: ["ops@example.com", ${OWNER}]`))
+      const output = createEmailOutput(
+        emailIntegration(`${RELAY(fake.port)}\n  sender: postee@example.com\n  recipients: ["ops@example.com", ${OWNER}]`),
+      )
       const batch = batchOf([
         withScan(fixtureItem('aqua-input.json', { n: 1 }), { owners: ['Alice@Example.com', 'bob@example.org'] }),
         withScan(fixtureItem('trivy-input.json', { n: 2 }), { owners: ['alice@example.com', 'carol@example.net', 'OPS@example.com'] }),
@@ -163,7 +186,12 @@ describe('email output', () => {
       const output = createEmailOutput(emailIntegration(`${RELAY(fake.port)}\n  sender: postee@example.com\n  recipients: [${OWNER}]`))
       const item = withScan(fixtureItem('aqua-input.json'), {
         image: 'app:1\r\nBcc: victim@evil.test\r\nX-Injected: yes\r\n\r\nbody',
-        owners: ['ok@example.com', 'evil@example.com\r\nBcc: victim@evil.test', 'x@example.com>\r\nRCPT TO:<victim@evil.test>', 'y@example.com\nX-Injected: yes'],
+        owners: [
+          'ok@example.com',
+          'evil@example.com\r\nBcc: victim@evil.test',
+          'x@example.com>\r\nRCPT TO:<victim@evil.test>',
+          'y@example.com\nX-Injected: yes',
+        ],
       })
       await output.send(deliveryContext(), batchOf([item]))
       const mail = fake.received[0]!
@@ -174,13 +202,20 @@ describe('email output', () => {
       const head = mail.raw.slice(0, mail.raw.indexOf('\r\n\r\n'))
       expect(head).to.not.match(/^(Bcc|X-Injected|RCPT)/im)
       // The text survives only inside the one Subject line, where it is harmless.
-      expect(head.split('\r\n').filter((line) => line.includes('victim@evil.test')).map((line) => line.slice(0, 8))).to.deep.equal(['Subject:'])
+      expect(
+        head
+          .split('\r\n')
+          .filter((line) => line.includes('victim@evil.test'))
+          .map((line) => line.slice(0, 8)),
+      ).to.deep.equal(['Subject:'])
     })
   })
 
   it('a From that is not an address is a permanent config error', async () => {
     fake = await new SmtpFake().start()
-    const output = createEmailOutput(emailIntegration(`${RELAY(fake.port)}\n  user: apikey\n  password: pw\n  recipients: ["ops@example.com"]`))
+    const output = createEmailOutput(
+      emailIntegration(`${RELAY(fake.port)}\n  user: apikey\n  password: pw\n  recipients: ["ops@example.com"]`),
+    )
     const error = await failure(output, batchOf([fixtureItem('aqua-input.json')]))
     expect(error).to.include({ reason: 'config', retryable: false })
     expect(error.message).to.include('set sender to an email address')

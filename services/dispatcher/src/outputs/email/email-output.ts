@@ -1,6 +1,15 @@
 import { Resolver } from 'node:dns/promises'
 import type { SendMailOptions } from 'nodemailer'
-import { DEFAULT_BODY_BYTES, DeliveryError, SUBJECT_MAX, Secret, type DeliveryBatch, type DeliveryContext, type EmailIntegration, type Output } from '@postee/shared'
+import {
+  DEFAULT_BODY_BYTES,
+  DeliveryError,
+  SUBJECT_MAX,
+  Secret,
+  type DeliveryBatch,
+  type DeliveryContext,
+  type EmailIntegration,
+  type Output,
+} from '@postee/shared'
 import { bytesPart, charactersPart } from '../preview-parts.js'
 import { composeMessage, renderContent } from './message.js'
 import { deliverToDomain, type MxSettings } from './mx-delivery.js'
@@ -70,12 +79,20 @@ function secretsOf(integration: EmailIntegration): Secret[] {
 function senderOf(integration: EmailIntegration): string {
   const from = integration.sender ?? integration.user
   if (from === undefined) {
-    throw new DeliveryError('no From address: set sender (e.g. sender: postee@example.com), or a user that is an email address', 'config', false)
+    throw new DeliveryError(
+      'no From address: set sender (e.g. sender: postee@example.com), or a user that is an email address',
+      'config',
+      false,
+    )
   }
   const problem = addressProblem(from)
   if (problem !== undefined) {
     const key = integration.sender !== undefined ? 'sender' : 'user, since sender is not set'
-    throw new DeliveryError(`the From address ${JSON.stringify(from)} (from ${key}) ${problem}: set sender to an email address, e.g. sender: postee@example.com`, 'config', false)
+    throw new DeliveryError(
+      `the From address ${JSON.stringify(from)} (from ${key}) ${problem}: set sender to an email address, e.g. sender: postee@example.com`,
+      'config',
+      false,
+    )
   }
   return from
 }
@@ -84,18 +101,28 @@ function recipientsOf(integration: EmailIntegration, batch: DeliveryBatch): Retu
   const plan = planRecipients(integration.recipients, batch.items, integration)
   if (plan.addresses.length > 0) return plan
   const wantsOwners = integration.recipients.some((recipient) => recipient.trim() === OWNER_PLACEHOLDER)
-  const noOwners = wantsOwners && batch.items.every((item) => item.scan.owners.length === 0) ? ` the scans name no application scope owners for ${OWNER_PLACEHOLDER};` : ''
+  const noOwners =
+    wantsOwners && batch.items.every((item) => item.scan.owners.length === 0)
+      ? ` the scans name no application scope owners for ${OWNER_PLACEHOLDER};`
+      : ''
   const dropped = plan.dropped.length > 0 ? ` dropped: ${describeDropped(plan.dropped)};` : ''
   throw new DeliveryError(`no recipient left to send to:${noOwners}${dropped} add a fixed address to recipients`, 'config', false)
 }
 
 function relayOf(integration: EmailIntegration): SmtpTarget {
   if (integration.host === undefined) {
-    throw new DeliveryError('no SMTP host: set host (e.g. host: smtp.example.com), or UseMX: true to deliver to the recipients\' mail hosts', 'config', false)
+    throw new DeliveryError(
+      "no SMTP host: set host (e.g. host: smtp.example.com), or UseMX: true to deliver to the recipients' mail hosts",
+      'config',
+      false,
+    )
   }
   const password = integration.password
   // AUTH only when both are set: a relay that takes mail without a login must not be sent one.
-  const auth = integration.user !== undefined && integration.user !== '' && password && !password.isEmpty() ? { user: integration.user, pass: password.reveal() } : undefined
+  const auth =
+    integration.user !== undefined && integration.user !== '' && password && !password.isEmpty()
+      ? { user: integration.user, pass: password.reveal() }
+      : undefined
   return {
     host: integration.host,
     port: integration.port,

@@ -19,7 +19,10 @@ function withOwners(item: DeliveryItem, owners: readonly string[]): DeliveryItem
 }
 
 async function failure(output: Output, batch: DeliveryBatch): Promise<DeliveryError> {
-  const error = await output.send(deliveryContext(), batch).then(() => undefined, (e: unknown) => e)
+  const error = await output.send(deliveryContext(), batch).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   expect(error).to.be.instanceOf(DeliveryError)
   return error as DeliveryError
 }
@@ -72,7 +75,9 @@ describe('email output: recipients from scan data are bounded and fenced', () =>
 
   it('owners_max (default 20) caps the owners taken from one scan; the rest are a warning on the delivery', async () => {
     fake = await new SmtpFake().start()
-    const output = createEmailOutput(emailIntegration(`${RELAY(fake.port)}\n  sender: postee@corp.example\n  recipients: ["ops@corp.example", ${OWNER}]`))
+    const output = createEmailOutput(
+      emailIntegration(`${RELAY(fake.port)}\n  sender: postee@corp.example\n  recipients: ["ops@corp.example", ${OWNER}]`),
+    )
     const owners = Array.from({ length: 2_000 }, (_, i) => `dev${i}@corp.example`)
     const result = await output.send(deliveryContext(), batchOf([withOwners(fixtureItem('aqua-input.json'), owners)]))
     const mail = fake.received[0]!
@@ -83,7 +88,9 @@ describe('email output: recipients from scan data are bounded and fenced', () =>
 
   it('owners_max applies per scan, and can be set', async () => {
     fake = await new SmtpFake().start()
-    const output = createEmailOutput(emailIntegration(`${RELAY(fake.port)}\n  sender: postee@corp.example\n  recipients: [${OWNER}]\n  owners_max: 2`))
+    const output = createEmailOutput(
+      emailIntegration(`${RELAY(fake.port)}\n  sender: postee@corp.example\n  recipients: [${OWNER}]\n  owners_max: 2`),
+    )
     const batch = batchOf([
       withOwners(fixtureItem('aqua-input.json', { n: 1 }), ['a@corp.example', 'b@corp.example', 'c@corp.example']),
       withOwners(fixtureItem('trivy-input.json', { n: 2 }), ['d@corp.example', 'e@corp.example']),
@@ -96,9 +103,18 @@ describe('email output: recipients from scan data are bounded and fenced', () =>
   it('owners_domains keeps only owners in those exact domains, compared without case', async () => {
     fake = await new SmtpFake().start()
     const output = createEmailOutput(
-      emailIntegration(`${RELAY(fake.port)}\n  sender: postee@corp.example\n  recipients: ["ops@corp.example", ${OWNER}]\n  owners_domains: [Corp.Example, partner.example]`),
+      emailIntegration(
+        `${RELAY(fake.port)}\n  sender: postee@corp.example\n  recipients: ["ops@corp.example", ${OWNER}]\n  owners_domains: [Corp.Example, partner.example]`,
+      ),
     )
-    const owners = ['Alice@CORP.example', 'attacker@evil.example', 'x@sub.corp.example', 'y@corp.example.evil', 'bob@partner.example', 'no-domain']
+    const owners = [
+      'Alice@CORP.example',
+      'attacker@evil.example',
+      'x@sub.corp.example',
+      'y@corp.example.evil',
+      'bob@partner.example',
+      'no-domain',
+    ]
     const result = await output.send(deliveryContext(), batchOf([withOwners(fixtureItem('aqua-input.json'), owners)]))
     expect(fake.received[0]!.rcptTo).to.deep.equal(['ops@corp.example', 'Alice@corp.example', 'bob@partner.example'])
     for (const dropped of ['attacker@evil.example', 'x@sub.corp.example', 'y@corp.example.evil', 'no-domain']) {
@@ -112,7 +128,10 @@ describe('email output: recipients from scan data are bounded and fenced', () =>
     try {
       const thrown = await transport
         .sendMail({ from: 'postee@corp.example', to: ['a@corp.example', 'b@corp.example', 'c@corp.example'], text: 'x', maxRecipients: 2 })
-        .then(() => undefined, (e: unknown) => e)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )
       expect(thrown).to.have.property('code', 'EMAXRECIPIENTS')
       const error = smtpFailure(thrown, `127.0.0.1:${fake.port}`, deliveryContext(), [])
       expect(error).to.include({ reason: 'config', retryable: false })
@@ -137,9 +156,17 @@ describe('email config: require_tls, owners_max, owners_domains', () => {
   const defaults: [string, string, { requireTls: boolean; ownersMax: number; ownersDomains: readonly string[] | undefined }][] = [
     ['no login', 'port: 25', { requireTls: false, ownersMax: 20, ownersDomains: undefined }],
     ['user and password', 'user: u@b.example\n  password: p', { requireTls: true, ownersMax: 20, ownersDomains: undefined }],
-    ['explicitly off', 'user: u@b.example\n  password: p\n  require_tls: false', { requireTls: false, ownersMax: 20, ownersDomains: undefined }],
+    [
+      'explicitly off',
+      'user: u@b.example\n  password: p\n  require_tls: false',
+      { requireTls: false, ownersMax: 20, ownersDomains: undefined },
+    ],
     ['explicitly on without login', 'require_tls: true', { requireTls: true, ownersMax: 20, ownersDomains: undefined }],
-    ['fence', 'owners_max: 5\n  owners_domains: "Corp.Example., b.example"', { requireTls: false, ownersMax: 5, ownersDomains: ['corp.example', 'b.example'] }],
+    [
+      'fence',
+      'owners_max: 5\n  owners_domains: "Corp.Example., b.example"',
+      { requireTls: false, ownersMax: 5, ownersDomains: ['corp.example', 'b.example'] },
+    ],
   ]
   for (const [name, keys, expected] of defaults) {
     it(`reads ${name}`, () => {
@@ -151,7 +178,11 @@ describe('email config: require_tls, owners_max, owners_domains', () => {
   const invalid: [string, string, RegExp][] = [
     ['owners_max not a number', 'owners_max: many', /owners_max: "many" is not a whole number from 0 to 1000/],
     ['owners_max negative', 'owners_max: -1', /owners_max: .*not a whole number from 0 to 1000/],
-    ['owners_domains with an @', 'owners_domains: ["@corp.example"]', /owners_domains: "@corp.example" is not a domain name; write the exact domain after the @/],
+    [
+      'owners_domains with an @',
+      'owners_domains: ["@corp.example"]',
+      /owners_domains: "@corp.example" is not a domain name; write the exact domain after the @/,
+    ],
     ['owners_domains with a wildcard', 'owners_domains: ["*.corp.example"]', /"\*\.corp\.example" is not a domain name/],
     ['owners_domains empty', 'owners_domains: []', /owners_domains: is empty/],
     ['require_tls not a boolean', 'require_tls: sometimes', /require_tls: "sometimes" is not a boolean/],

@@ -37,7 +37,13 @@ export async function deliverToDomain(
       continue
     }
     for (const address of addresses) {
-      const target = { host: address, port: settings.port, servername: host, label: `${host}[${address}]:${settings.port}`, tlsVerify: settings.tlsVerify }
+      const target = {
+        host: address,
+        port: settings.port,
+        servername: host,
+        label: `${host}[${address}]:${settings.port}`,
+        tlsVerify: settings.tlsVerify,
+      }
       try {
         // No auth: the configured credentials are for a relay, never for someone else's MX.
         await sendOnce(ctx, target, { ...mail, envelope }, deadline, settings.secrets)

@@ -22,16 +22,26 @@ export async function mailHostsOf(domain: string, resolver: MxResolver, signal: 
   } catch (error) {
     const code = codeOf(error)
     if (code === NO_RECORDS) return [domain]
-    if (code === NO_SUCH_NAME) throw new DeliveryError(`${domain} does not exist in DNS: check the recipient addresses`, 'client-error', false, undefined, { cause: error })
+    if (code === NO_SUCH_NAME)
+      throw new DeliveryError(`${domain} does not exist in DNS: check the recipient addresses`, 'client-error', false, undefined, {
+        cause: error,
+      })
     throw lookupFailure(`the MX records of ${domain}`, error)
   }
   const hosts = records.map((record) => ({ ...record, exchange: record.exchange.replace(/\.$/, '') }))
   if (hosts.length === 0) return [domain]
   if (hosts.length === 1 && hosts[0]!.exchange === '') {
-    throw new DeliveryError(`${domain} publishes a null MX (RFC 7505): it accepts no mail; remove its addresses from recipients`, 'client-error', false)
+    throw new DeliveryError(
+      `${domain} publishes a null MX (RFC 7505): it accepts no mail; remove its addresses from recipients`,
+      'client-error',
+      false,
+    )
   }
   // Array.prototype.sort is stable: equal preferences keep the order DNS gave them.
-  return hosts.filter((host) => host.exchange !== '').sort((a, b) => a.priority - b.priority).map((host) => host.exchange)
+  return hosts
+    .filter((host) => host.exchange !== '')
+    .sort((a, b) => a.priority - b.priority)
+    .map((host) => host.exchange)
 }
 
 /**
@@ -47,12 +57,17 @@ export async function addressesOf(host: string, resolver: MxResolver, signal: Ab
   if (errors.every((error) => [NO_RECORDS, NO_SUCH_NAME].includes(codeOf(error) ?? ''))) {
     throw new DeliveryError(`${host} has no A or AAAA record`, 'client-error', false)
   }
-  throw lookupFailure(`the address of ${host}`, errors.find((error) => ![NO_RECORDS, NO_SUCH_NAME].includes(codeOf(error) ?? '')))
+  throw lookupFailure(
+    `the address of ${host}`,
+    errors.find((error) => ![NO_RECORDS, NO_SUCH_NAME].includes(codeOf(error) ?? '')),
+  )
 }
 
 function lookupFailure(what: string, error: unknown): DeliveryError {
   const detail = codeOf(error) ?? (error instanceof Error ? error.message : String(error))
-  return new DeliveryError(`could not look up ${what}: ${detail}; the delivery is tried again`, 'network', true, undefined, { cause: error })
+  return new DeliveryError(`could not look up ${what}: ${detail}; the delivery is tried again`, 'network', true, undefined, {
+    cause: error,
+  })
 }
 
 function codeOf(error: unknown): string | undefined {
@@ -70,5 +85,11 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 function abortError(signal: AbortSignal): DeliveryError {
-  return new DeliveryError('aborted during a DNS look-up: the attempt timed out or the dispatcher is stopping', 'timeout', true, undefined, { cause: signal.reason })
+  return new DeliveryError(
+    'aborted during a DNS look-up: the attempt timed out or the dispatcher is stopping',
+    'timeout',
+    true,
+    undefined,
+    { cause: signal.reason },
+  )
 }

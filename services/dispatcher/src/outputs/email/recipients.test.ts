@@ -37,16 +37,19 @@ describe('email recipients', () => {
   }
 
   it('expands the owner placeholder where it stands, once per address without regard to case', () => {
-    const plan = planRecipients(['first@example.com', OWNER_PLACEHOLDER, 'last@example.com', 'FIRST@example.com'], [
-      owned(['b@example.com', ' a@example.com '], 1),
-      owned(['A@EXAMPLE.COM', 'nope', 'last@example.com'], 2),
-    ])
+    const plan = planRecipients(
+      ['first@example.com', OWNER_PLACEHOLDER, 'last@example.com', 'FIRST@example.com'],
+      [owned(['b@example.com', ' a@example.com '], 1), owned(['A@EXAMPLE.COM', 'nope', 'last@example.com'], 2)],
+    )
     expect(plan.addresses).to.deep.equal(['first@example.com', 'b@example.com', 'a@example.com', 'last@example.com'])
     expect(plan.dropped).to.deep.equal([{ address: 'nope', reason: 'has no @domain' }])
   })
 
   it('groups addresses by lower-cased domain, keeping their order', () => {
-    expect([...groupByDomain(['a@X.test', 'b@y.test', 'c@x.test.'])]).to.deep.equal([['x.test', ['a@X.test', 'c@x.test.']], ['y.test', ['b@y.test']]])
+    expect([...groupByDomain(['a@X.test', 'b@y.test', 'c@x.test.'])]).to.deep.equal([
+      ['x.test', ['a@X.test', 'c@x.test.']],
+      ['y.test', ['b@y.test']],
+    ])
   })
 
   it('derives the Message-ID from the batch key and the sender domain', () => {

@@ -83,7 +83,10 @@ function domainProblem(domain: string): string | undefined {
 
 /** The domain of an address, lower-cased (domains are case-insensitive; local parts are not). */
 export function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1).replace(/\.$/, '').toLowerCase()
+  return address
+    .slice(address.lastIndexOf('@') + 1)
+    .replace(/\.$/, '')
+    .toLowerCase()
 }
 
 /** Groups addresses by their domain, each group in the order of the list. */

@@ -22,9 +22,15 @@ const AUTH_CODES = new Set([530, 534, 535, 538])
 
 /** How an SMTP reply code is handled. */
 export function classifyReply(code: number): ReplyClass {
-  if (code >= 400 && code < 500) return { reason: 'server-error', retryable: true, hint: 'a temporary refusal; the delivery is tried again' }
+  if (code >= 400 && code < 500)
+    return { reason: 'server-error', retryable: true, hint: 'a temporary refusal; the delivery is tried again' }
   if (code === 503) return { reason: 'server-error', retryable: true, hint: 'the session got out of step; a new one is tried again' }
-  if (AUTH_CODES.has(code)) return { reason: 'auth', retryable: false, hint: 'the server refused the login: check user and password (AUTH is sent only when both are set)' }
+  if (AUTH_CODES.has(code))
+    return {
+      reason: 'auth',
+      retryable: false,
+      hint: 'the server refused the login: check user and password (AUTH is sent only when both are set)',
+    }
   if (code === 552) return { reason: 'payload-too-large', retryable: false, hint: 'the server refused the message size' }
   return { reason: 'client-error', retryable: false, hint: 'the server refused for good: check sender and recipients' }
 }
@@ -44,7 +50,13 @@ function classifyFailure(error: NodemailerError, peer: string, ctx: DeliveryCont
   const options = { cause: error }
   const text = oneLine(error?.message ?? String(error))
   if (ctx.signal.aborted || error?.code === 'EABORT') {
-    return new DeliveryError(`${peer}: aborted, the attempt timed out or the dispatcher is stopping: ${text}`, 'timeout', true, undefined, options)
+    return new DeliveryError(
+      `${peer}: aborted, the attempt timed out or the dispatcher is stopping: ${text}`,
+      'timeout',
+      true,
+      undefined,
+      options,
+    )
   }
   if (typeof error?.responseCode === 'number' && error.responseCode >= 400) return replyFailure(error, error.responseCode, peer)
   if (error?.code === 'ETIMEDOUT') {
@@ -56,10 +68,22 @@ function classifyFailure(error: NodemailerError, peer: string, ctx: DeliveryCont
   }
   // The mail library's own recipient cap: the same message would be refused again, so it is final.
   if (error?.code === 'EMAXRECIPIENTS') {
-    return new DeliveryError(`${peer}: too many recipients for one message: ${text}; lower owners_max or the recipients list`, 'config', false, undefined, options)
+    return new DeliveryError(
+      `${peer}: too many recipients for one message: ${text}; lower owners_max or the recipients list`,
+      'config',
+      false,
+      undefined,
+      options,
+    )
   }
   if (error?.code === 'EENVELOPE' || error?.code === 'ECONFIG') {
-    return new DeliveryError(`${peer}: the message was not accepted for sending: ${text}; check sender and recipients`, 'config', false, undefined, options)
+    return new DeliveryError(
+      `${peer}: the message was not accepted for sending: ${text}; check sender and recipients`,
+      'config',
+      false,
+      undefined,
+      options,
+    )
   }
   const code = error?.originalCode ?? error?.code ?? 'error'
   return new DeliveryError(`${peer}: network error: ${code}: ${text}${tlsHint(error)}`, 'network', true, undefined, options)
@@ -68,7 +92,9 @@ function classifyFailure(error: NodemailerError, peer: string, ctx: DeliveryCont
 // "All recipients were rejected" carries one reply, but each recipient has its own: when any of
 // them was only deferred (4yz), the whole message can still go through later.
 function replyFailure(error: NodemailerError, code: number, peer: string): DeliveryError {
-  const deferred = (error.rejectedErrors ?? []).find((rejected) => (rejected.responseCode ?? 0) >= 400 && (rejected.responseCode ?? 0) < 500)
+  const deferred = (error.rejectedErrors ?? []).find(
+    (rejected) => (rejected.responseCode ?? 0) >= 400 && (rejected.responseCode ?? 0) < 500,
+  )
   const effective = deferred?.responseCode ?? code
   const { reason, retryable, hint } = classifyReply(effective)
   const reply = oneLine(error.response ?? error.message).replace(/^\d{3}[ -]/, '')
@@ -79,7 +105,7 @@ function replyFailure(error: NodemailerError, code: number, peer: string): Deliv
 function tlsHint(error: NodemailerError): string {
   const text = `${error?.code ?? ''} ${error?.originalCode ?? ''} ${error?.message ?? ''}`
   return /ETLS|CERT|certificate|self[- ]signed/i.test(text)
-    ? '; the server\'s TLS certificate is not trusted: use the host name on the certificate, add its CA (NODE_EXTRA_CA_CERTS), or set tls_verify: false for a lab server'
+    ? "; the server's TLS certificate is not trusted: use the host name on the certificate, add its CA (NODE_EXTRA_CA_CERTS), or set tls_verify: false for a lab server"
     : ''
 }
 

@@ -8,7 +8,10 @@ describe('email test support: the fake SMTP server', () => {
     const transport = createTransport({ host: '127.0.0.1', port: fake.port })
     try {
       const raw = 'From: a@example.com\r\nTo: b@example.com\r\nDate: Thu, 26 Nov 2026 12:00:00 +0000\r\nSubject: x\r\n\r\nbody\r\n'
-      const error = await transport.sendMail({ envelope: { from: 'a@example.com', to: ['b@example.com'] }, raw }).then(() => undefined, (e: unknown) => e)
+      const error = await transport.sendMail({ envelope: { from: 'a@example.com', to: ['b@example.com'] }, raw }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       expect(error).to.have.property('responseCode', 550)
       expect(fake.received).to.have.length(0)
     } finally {

@@ -90,7 +90,8 @@ export class SmtpFake {
       allowInsecureAuth: !tls,
       onAuth: (auth, _session, callback) => {
         this.logins.push({ user: auth.username, password: auth.password ?? undefined })
-        if (login && auth.username === login.user && auth.password === login.pass) return callback(null, { user: { user: auth.username, password: auth.password } })
+        if (login && auth.username === login.user && auth.password === login.pass)
+          return callback(null, { user: { user: auth.username, password: auth.password } })
         callback(smtpError(535, '5.7.8 Authentication credentials invalid'))
       },
       onMailFrom: (address, _session, callback) => callback(this.#scripted('MAIL', address.address)),
@@ -99,7 +100,10 @@ export class SmtpFake {
         const chunks: Buffer[] = []
         stream.on('data', (chunk: Buffer) => chunks.push(chunk))
         stream.on('end', () => {
-          this.#take(Buffer.concat(chunks).toString('utf8'), session).then(() => callback(null), (error: Error) => callback(error))
+          this.#take(Buffer.concat(chunks).toString('utf8'), session).then(
+            () => callback(null),
+            (error: Error) => callback(error),
+          )
         })
       },
     }
@@ -140,7 +144,15 @@ export async function selfSignedPair(): Promise<{ key: string; cert: string }> {
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keySize: 2048,
     algorithm: 'sha256',
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+    extensions: [
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
   })
   return { key: pems.private, cert: pems.cert }
 }

@@ -55,7 +55,10 @@ export async function resolveAssignee(
 }
 
 async function ownerOf(ctx: DeliveryContext, client: JiraClient, batch: DeliveryBatch): Promise<AssigneeRef | undefined> {
-  const owner = batch.items.flatMap((item) => item.scan.owners).find((o) => o.trim().length > 0)?.trim()
+  const owner = batch.items
+    .flatMap((item) => item.scan.owners)
+    .find((o) => o.trim().length > 0)
+    ?.trim()
   if (!owner) return undefined
   let user: JiraUser | undefined
   try {
@@ -71,7 +74,9 @@ async function ownerOf(ctx: DeliveryContext, client: JiraClient, batch: Delivery
 async function findUser(ctx: DeliveryContext, client: JiraClient, text: string): Promise<JiraUser | undefined> {
   const query: Record<string, string | number> = client.cloud ? { query: text, maxResults: 10 } : { username: text, maxResults: 10 }
   const found = await client.get<JiraUser[]>(ctx, client.api('/user/search'), query)
-  const users = (Array.isArray(found) ? found : []).filter((u) => u.active !== false && (u.accountType === undefined || u.accountType === 'atlassian'))
+  const users = (Array.isArray(found) ? found : []).filter(
+    (u) => u.active !== false && (u.accountType === undefined || u.accountType === 'atlassian'),
+  )
   const wanted = text.toLowerCase()
   const exact = users.find((u) => u.emailAddress?.toLowerCase() === wanted || u.name?.toLowerCase() === wanted)
   // A partial match is only trusted when it is the only one: a wrong assignee is worse than none.

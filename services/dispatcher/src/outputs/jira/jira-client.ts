@@ -92,7 +92,9 @@ export function jiraErrorDetail(body: string): string {
   const { errorMessages, errors } = parsed as { errorMessages?: unknown; errors?: unknown }
   const parts = [
     ...(Array.isArray(errorMessages) ? errorMessages.map(String) : []),
-    ...(typeof errors === 'object' && errors !== null ? Object.entries(errors).map(([field, message]) => `${field}: ${String(message)}`) : []),
+    ...(typeof errors === 'object' && errors !== null
+      ? Object.entries(errors).map(([field, message]) => `${field}: ${String(message)}`)
+      : []),
   ]
   return parts.length > 0 ? parts.join('; ') : body.slice(0, 2_000)
 }

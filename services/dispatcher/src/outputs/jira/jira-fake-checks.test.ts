@@ -27,7 +27,10 @@ describe('jira fake: the create checks are as strict as Jira', () => {
       [{ ...base, summary: 'x'.repeat(256) }, 'summary'],
       [{ ...base, summary: 'a\nb' }, 'summary'],
       [{ ...base, description: 'wiki text on v3' }, 'description'],
-      [{ ...base, description: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: '' }] }] } }, 'description'],
+      [
+        { ...base, description: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: '' }] }] } },
+        'description',
+      ],
       [{ ...base, priority: { name: 'Urgent' } }, 'priority'],
       [{ ...base, labels: ['has space'] }, 'labels'],
       [{ ...base, assignee: { name: 'jdoe' } }, 'assignee'],

@@ -1,4 +1,3 @@
-
 /**
  * What Jira checks on `POST /rest/api/{2|3}/issue`, for the fake Jira: required fields, the
  * summary and description limits, ADF on v3, labels, users, and each custom field's value by its
@@ -48,7 +47,19 @@ export interface JiraErrors {
 export type Json = Record<string, unknown>
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-export const SYSTEM_FIELDS = new Set(['project', 'issuetype', 'summary', 'description', 'priority', 'labels', 'assignee', 'reporter', 'components', 'fixVersions', 'duedate'])
+export const SYSTEM_FIELDS = new Set([
+  'project',
+  'issuetype',
+  'summary',
+  'description',
+  'priority',
+  'labels',
+  'assignee',
+  'reporter',
+  'components',
+  'fixVersions',
+  'duedate',
+])
 const MAX_SUMMARY = 255
 const MAX_TEXT = 32_767
 const SPRINT = 'com.pyxis.greenhopper.jira:gh-sprint'
@@ -102,7 +113,9 @@ function textProblem(value: unknown, apiVersion: 2 | 3): string | undefined {
   }
   const problem = adfProblem(value)
   if (problem) return `Operation value must be an Atlassian Document (see the Atlassian Document Format): ${problem}`
-  return JSON.stringify(value).length > MAX_TEXT ? 'The entered text is too long. It exceeds the allowed limit of 32,767 characters.' : undefined
+  return JSON.stringify(value).length > MAX_TEXT
+    ? 'The entered text is too long. It exceeds the allowed limit of 32,767 characters.'
+    : undefined
 }
 
 function labelProblem(labels: unknown): string | undefined {
@@ -121,7 +134,9 @@ function userProblem(value: unknown, ctx: CreateContext): string | undefined {
   if (!isObject(value)) return 'data was not an object'
   if (ctx.cloud) {
     if (typeof value['accountId'] !== 'string') return "Jira Cloud refers to users by accountId; 'name' is not supported (GDPR)."
-    return ctx.users.some((u) => u.accountId === value['accountId']) ? undefined : 'Specified user does not exist or you do not have required permissions'
+    return ctx.users.some((u) => u.accountId === value['accountId'])
+      ? undefined
+      : 'Specified user does not exist or you do not have required permissions'
   }
   return ctx.users.some((u) => u.name === value['name']) ? undefined : `User '${String(value['name'])}' does not exist.`
 }
@@ -134,10 +149,13 @@ function customProblem(field: FakeField, value: unknown, ctx: CreateContext): st
     return ctx.openSprints.has(value) ? undefined : `Sprint with id ${value} does not exist or is closed.`
   }
   const option = (v: unknown): string | undefined =>
-    isObject(v) && field.allowedValues?.some((a) => a.value === v['value']) ? undefined : `Option value '${isObject(v) ? String(v['value']) : String(v)}' is not valid`
+    isObject(v) && field.allowedValues?.some((a) => a.value === v['value'])
+      ? undefined
+      : `Option value '${isObject(v) ? String(v['value']) : String(v)}' is not valid`
   switch (schema.type) {
     case 'string':
-      if (schema.custom?.endsWith(':textarea') && ctx.apiVersion === 3) return adfProblem(value) ? 'Operation value must be an Atlassian Document (see the Atlassian Document Format)' : undefined
+      if (schema.custom?.endsWith(':textarea') && ctx.apiVersion === 3)
+        return adfProblem(value) ? 'Operation value must be an Atlassian Document (see the Atlassian Document Format)' : undefined
       if (typeof value !== 'string') return 'Operation value must be a string'
       if (schema.custom?.endsWith(':url') && !/^https?:\/\/\S+$/.test(value)) return 'Not a valid URL'
       return value.length > MAX_TEXT ? 'The entered text is too long.' : undefined
@@ -155,7 +173,8 @@ function customProblem(field: FakeField, value: unknown, ctx: CreateContext): st
       if (!Array.isArray(value)) return 'Operation value must be an array'
       if (schema.items === 'option') return value.map(option).find(Boolean)
       if (schema.items === 'user') return value.map((v) => userProblem(v, ctx)).find(Boolean)
-      if (schema.items === 'string') return value.every((v) => typeof v === 'string' && !/\s/.test(v)) ? undefined : 'Values must be strings without spaces'
+      if (schema.items === 'string')
+        return value.every((v) => typeof v === 'string' && !/\s/.test(v)) ? undefined : 'Values must be strings without spaces'
       return undefined
     default:
       return undefined
@@ -221,7 +240,8 @@ function markProblem(marks: unknown): string | undefined {
   if (!Array.isArray(marks)) return 'marks must be an array'
   for (const mark of marks) {
     if (!isObject(mark) || !MARKS.has(String(mark['type']))) return `unknown mark ${JSON.stringify(mark)}`
-    if (mark['type'] === 'link' && !(isObject(mark['attrs']) && typeof mark['attrs']['href'] === 'string')) return 'a link mark needs attrs.href'
+    if (mark['type'] === 'link' && !(isObject(mark['attrs']) && typeof mark['attrs']['href'] === 'string'))
+      return 'a link mark needs attrs.href'
   }
   return undefined
 }

@@ -79,7 +79,9 @@ export class FakeJira {
 
   /** Requests by method and path without the query. */
   calls(method: string, path: string | RegExp): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === method && (typeof path === 'string' ? r.path.split('?')[0] === path : path.test(r.path)))
+    return this.requests.filter(
+      (r) => r.method === method && (typeof path === 'string' ? r.path.split('?')[0] === path : path.test(r.path)),
+    )
   }
 
   /** The next matching request gets `answer`; with `applyFirst` the fake still does the work (a lost answer). */
@@ -97,7 +99,10 @@ export class FakeJira {
 
   private handle(request: RecordedRequest): FakeResponse {
     if (request.headers.authorization !== this.options.authorization) {
-      return { status: 401, body: { errorMessages: ['You are not authenticated. Authentication required to perform this operation.'], errors: {} } }
+      return {
+        status: 401,
+        body: { errorMessages: ['You are not authenticated. Authentication required to perform this operation.'], errors: {} },
+      }
     }
     const scripted = this.script.findIndex((s) => s.match(request))
     if (scripted >= 0) {
@@ -124,12 +129,17 @@ export class FakeJira {
   }
 
   private routeApi(request: RecordedRequest, version: 2 | 3, path: string, q: URLSearchParams): FakeResponse {
-    if (request.method === 'GET' && path === '/field') return ok(this.allFields().map((f) => ({ ...f, custom: f.id.startsWith('customfield_') })))
+    if (request.method === 'GET' && path === '/field')
+      return ok(this.allFields().map((f) => ({ ...f, custom: f.id.startsWith('customfield_') })))
     const meta = /^\/issue\/createmeta\/([^/]+)\/issuetypes(?:\/([^/]+))?$/.exec(path)
     if (request.method === 'GET' && meta) return this.createMeta(decodeURIComponent(meta[1]!), meta[2], q)
     if (request.method === 'GET' && path === '/user/search') return this.userSearch(q)
     if (request.method === 'POST' && path === '/search') {
-      if (this.cloud) return { status: 410, body: { errorMessages: ['The requested API has been removed. Please migrate to the /rest/api/3/search/jql API.'], errors: {} } }
+      if (this.cloud)
+        return {
+          status: 410,
+          body: { errorMessages: ['The requested API has been removed. Please migrate to the /rest/api/3/search/jql API.'], errors: {} },
+        }
       return this.search(request, false)
     }
     if (request.method === 'POST' && path === '/search/jql') return this.cloud ? this.search(request, true) : notFound(path)
@@ -152,48 +162,88 @@ export class FakeJira {
   }
 
   private createMeta(project: string, typeId: string | undefined, q: URLSearchParams): FakeResponse {
-    if (project !== this.projectKey) return { status: 404, body: { errorMessages: [`No project could be found with key '${project}'.`], errors: {} } }
+    if (project !== this.projectKey)
+      return { status: 404, body: { errorMessages: [`No project could be found with key '${project}'.`], errors: {} } }
     if (typeId === undefined) return this.page(this.issueTypes, q, this.cloud ? 'issueTypes' : 'values')
-    if (!this.issueTypes.some((t) => t.id === typeId)) return { status: 404, body: { errorMessages: ['Issue type with given ID does not exist'], errors: {} } }
+    if (!this.issueTypes.some((t) => t.id === typeId))
+      return { status: 404, body: { errorMessages: ['Issue type with given ID does not exist'], errors: {} } }
     const onScreen = this.allFields().filter((f) => !(this.options.offScreen ?? []).includes(f.id))
-    const rows = onScreen.map((f) => ({ required: ['summary', 'project', 'issuetype'].includes(f.id), ...(f.schema ? { schema: f.schema } : {}), name: f.name, fieldId: f.id, ...(this.cloud ? { key: f.id } : {}), operations: ['set'], ...(f.allowedValues ? { allowedValues: f.allowedValues } : {}) }))
+    const rows = onScreen.map((f) => ({
+      required: ['summary', 'project', 'issuetype'].includes(f.id),
+      ...(f.schema ? { schema: f.schema } : {}),
+      name: f.name,
+      fieldId: f.id,
+      ...(this.cloud ? { key: f.id } : {}),
+      operations: ['set'],
+      ...(f.allowedValues ? { allowedValues: f.allowedValues } : {}),
+    }))
     return this.page(rows, q, this.cloud ? 'fields' : 'values')
   }
 
   private userSearch(q: URLSearchParams): FakeResponse {
     const text = q.get(this.cloud ? 'query' : 'username')
-    if (!text) return { status: 400, body: { errorMessages: [this.cloud ? 'The query parameter is required.' : 'The username query parameter was not provided'], errors: {} } }
+    if (!text)
+      return {
+        status: 400,
+        body: {
+          errorMessages: [this.cloud ? 'The query parameter is required.' : 'The username query parameter was not provided'],
+          errors: {},
+        },
+      }
     const t = text.toLowerCase()
-    const users = (this.options.users ?? []).filter((u) => [u.name, u.emailAddress, ...u.displayName.split(' ')].some((s) => s.toLowerCase().startsWith(t)))
-    return ok(users.map((u) => (this.cloud ? { accountId: u.accountId, accountType: 'atlassian', emailAddress: u.emailAddress, displayName: u.displayName, active: true } : { name: u.name, key: u.name, emailAddress: u.emailAddress, displayName: u.displayName, active: true })))
+    const users = (this.options.users ?? []).filter((u) =>
+      [u.name, u.emailAddress, ...u.displayName.split(' ')].some((s) => s.toLowerCase().startsWith(t)),
+    )
+    return ok(
+      users.map((u) =>
+        this.cloud
+          ? { accountId: u.accountId, accountType: 'atlassian', emailAddress: u.emailAddress, displayName: u.displayName, active: true }
+          : { name: u.name, key: u.name, emailAddress: u.emailAddress, displayName: u.displayName, active: true },
+      ),
+    )
   }
 
   private search(request: RecordedRequest, jqlEndpoint: boolean): FakeResponse {
     const body = jsonBody(request)
     if ('status' in body) return body
-    const match = /^project = "([^"]+)" AND labels = "([^"]+)"(?: ORDER BY created ASC)?$/.exec(typeof body.value['jql'] === 'string' ? body.value['jql'] : '')
+    const match = /^project = "([^"]+)" AND labels = "([^"]+)"(?: ORDER BY created ASC)?$/.exec(
+      typeof body.value['jql'] === 'string' ? body.value['jql'] : '',
+    )
     if (!match) return { status: 400, body: { errorMessages: [`Error in the JQL Query: ${String(body.value['jql'])}`], errors: {} } }
-    if (match[1] !== this.projectKey) return { status: 400, body: { errorMessages: [`The value '${match[1]}' does not exist for the field 'project'.`], errors: {} } }
+    if (match[1] !== this.projectKey)
+      return { status: 400, body: { errorMessages: [`The value '${match[1]}' does not exist for the field 'project'.`], errors: {} } }
     const found = this.issues.filter((i) => (i.fields['labels'] as string[]).includes(match[2]!))
     const withFields = Array.isArray(body.value['fields']) && body.value['fields'].length > 0
-    const issues = found.map((i) => (jqlEndpoint && !withFields ? { id: i.id } : { id: i.id, key: i.key, self: `${this.url}/rest/api/2/issue/${i.id}`, fields: { summary: i.fields['summary'] } }))
+    const issues = found.map((i) =>
+      jqlEndpoint && !withFields
+        ? { id: i.id }
+        : { id: i.id, key: i.key, self: `${this.url}/rest/api/2/issue/${i.id}`, fields: { summary: i.fields['summary'] } },
+    )
     return ok(jqlEndpoint ? { issues, isLast: true } : { startAt: 0, maxResults: 50, total: issues.length, issues })
   }
 
   private boards(q: URLSearchParams): FakeResponse {
     const name = q.get('name')?.toLowerCase()
     const rows = (this.options.boards ?? [])
-      .filter((b) => (name === undefined || b.name.toLowerCase().includes(name)) && (!q.get('projectKeyOrId') || b.project === q.get('projectKeyOrId')) && (!q.get('type') || b.type === q.get('type')))
+      .filter(
+        (b) =>
+          (name === undefined || b.name.toLowerCase().includes(name)) &&
+          (!q.get('projectKeyOrId') || b.project === q.get('projectKeyOrId')) &&
+          (!q.get('type') || b.type === q.get('type')),
+      )
       .map((b) => ({ id: b.id, self: `${this.url}/rest/agile/1.0/board/${b.id}`, name: b.name, type: b.type }))
     return this.page(rows, q, 'values')
   }
 
   private sprints(boardId: number, q: URLSearchParams): FakeResponse {
     const board = (this.options.boards ?? []).find((b) => b.id === boardId)
-    if (!board) return { status: 404, body: { errorMessages: [`Board does not exist or you do not have permission to see it.`], errors: {} } }
+    if (!board)
+      return { status: 404, body: { errorMessages: [`Board does not exist or you do not have permission to see it.`], errors: {} } }
     if (board.type !== 'scrum') return { status: 400, body: { errorMessages: ['The board does not support sprints'], errors: {} } }
     const states = (q.get('state') ?? 'active,future,closed').split(',')
-    const rows = board.sprints.filter((s) => states.includes(s.state)).map((s) => ({ ...s, self: `${this.url}/rest/agile/1.0/sprint/${s.id}`, originBoardId: board.id }))
+    const rows = board.sprints
+      .filter((s) => states.includes(s.state))
+      .map((s) => ({ ...s, self: `${this.url}/rest/agile/1.0/sprint/${s.id}`, originBoardId: board.id }))
     return this.page(rows, q, 'values')
   }
 
@@ -217,7 +267,11 @@ export class FakeJira {
       issueTypes: this.issueTypes,
       priorities: ['Highest', 'High', 'Medium', 'Low', 'Lowest'],
       fields: this.allFields(),
-      screen: new Set(this.allFields().map((f) => f.id).filter((id) => !(this.options.offScreen ?? []).includes(id))),
+      screen: new Set(
+        this.allFields()
+          .map((f) => f.id)
+          .filter((id) => !(this.options.offScreen ?? []).includes(id)),
+      ),
       users: this.options.users ?? [],
       openSprints: new Set(open.map((s) => s.id)),
     }

@@ -12,12 +12,29 @@ const FIELDS: FakeField[] = [
   { id: 'customfield_10020', name: 'Sprint', schema: { type: 'array', items: 'json', custom: 'com.pyxis.greenhopper.jira:gh-sprint' } },
   { id: 'customfield_10100', name: 'Team', schema: { type: 'string', custom: `${CF}:textfield` } },
   { id: 'customfield_10101', name: 'Story Points', schema: { type: 'number', custom: `${CF}:float` } },
-  { id: 'customfield_10102', name: 'Components Affected', schema: { type: 'array', items: 'option', custom: `${CF}:multiselect` }, allowedValues: [{ id: '1', value: 'Frontend' }, { id: '2', value: 'Backend' }, { id: '3', value: 'Infra' }] },
+  {
+    id: 'customfield_10102',
+    name: 'Components Affected',
+    schema: { type: 'array', items: 'option', custom: `${CF}:multiselect` },
+    allowedValues: [
+      { id: '1', value: 'Frontend' },
+      { id: '2', value: 'Backend' },
+      { id: '3', value: 'Infra' },
+    ],
+  },
   { id: 'customfield_10103', name: 'Remediation Notes', schema: { type: 'string', custom: `${CF}:textarea` } },
   { id: 'customfield_10104', name: 'Fix Deadline', schema: { type: 'datetime', custom: `${CF}:datetime` } },
   { id: 'customfield_10105', name: 'Target Date', schema: { type: 'date', custom: `${CF}:datepicker` } },
   { id: 'customfield_10106', name: 'Advisory URL', schema: { type: 'string', custom: `${CF}:url` } },
-  { id: 'customfield_10107', name: 'Severity Class', schema: { type: 'option', custom: `${CF}:select` }, allowedValues: [{ id: '4', value: 'S1' }, { id: '5', value: 'S2' }] },
+  {
+    id: 'customfield_10107',
+    name: 'Severity Class',
+    schema: { type: 'option', custom: `${CF}:select` },
+    allowedValues: [
+      { id: '4', value: 'S1' },
+      { id: '5', value: 'S2' },
+    ],
+  },
   { id: 'customfield_10108', name: 'Security Reviewer', schema: { type: 'user', custom: `${CF}:userpicker` } },
   { id: 'customfield_10109', name: 'Scan Tags', schema: { type: 'array', items: 'string', custom: `${CF}:labels` } },
   { id: 'customfield_10110', name: 'Legacy Count' },
@@ -33,7 +50,18 @@ const USERS: FakeUser[] = [
   { name: 'asmith', accountId: '557058:f58131cb-b67d-43c7-b30d-6b58d40bd077', emailAddress: 'alex@example.com', displayName: 'Alex Smith' },
 ]
 const BOARDS: FakeBoard[] = [
-  { id: 7, name: 'VUL board', type: 'scrum', project: 'VUL', sprints: [{ id: 41, name: 'Sprint 41', state: 'closed' }, { id: 42, name: 'Sprint 42', state: 'active' }, { id: 43, name: 'Sprint 43', state: 'future' }, { id: 44, name: 'Hardening', state: 'future' }] },
+  {
+    id: 7,
+    name: 'VUL board',
+    type: 'scrum',
+    project: 'VUL',
+    sprints: [
+      { id: 41, name: 'Sprint 41', state: 'closed' },
+      { id: 42, name: 'Sprint 42', state: 'active' },
+      { id: 43, name: 'Sprint 43', state: 'future' },
+      { id: 44, name: 'Hardening', state: 'future' },
+    ],
+  },
   { id: 8, name: 'VUL kanban', type: 'kanban', project: 'VUL', sprints: [] },
   { id: 9, name: 'Other board', type: 'scrum', project: 'OPS', sprints: [{ id: 90, name: 'Ops Sprint', state: 'active' }] },
 ]
@@ -68,9 +96,17 @@ for (const apiVersion of [2, 3] as const) {
       expect(fields['customfield_10100']).to.equal('Platform Security')
       expect(fields['customfield_10101']).to.equal(3.5)
       expect(fields['customfield_10102']).to.deep.equal([{ value: 'Frontend' }, { value: 'Infra' }])
-      const notes = apiVersion === 3
-        ? { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'line one' }] }, { type: 'paragraph', content: [{ type: 'text', text: 'line two' }] }] }
-        : 'line one\nline two'
+      const notes =
+        apiVersion === 3
+          ? {
+              type: 'doc',
+              version: 1,
+              content: [
+                { type: 'paragraph', content: [{ type: 'text', text: 'line one' }] },
+                { type: 'paragraph', content: [{ type: 'text', text: 'line two' }] },
+              ],
+            }
+          : 'line one\nline two'
       expect(fields['customfield_10103']).to.deep.equal(notes)
       expect(fields['customfield_10104']).to.equal('2026-12-01T08:30:00.000+0000')
       expect(fields['customfield_10105']).to.equal('2026-12-24')
@@ -97,7 +133,18 @@ for (const apiVersion of [2, 3] as const) {
       const fields = created()
       expect(fields['customfield_10110']).to.equal(42)
       expect(fields['customfield_10111']).to.deep.equal([{ value: 'a' }, { value: 'b' }, { value: 'c' }])
-      expect(fields['customfield_10112']).to.deep.equal(apiVersion === 3 ? { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'first' }] }, { type: 'paragraph', content: [{ type: 'text', text: 'second' }] }] } : 'first\nsecond')
+      expect(fields['customfield_10112']).to.deep.equal(
+        apiVersion === 3
+          ? {
+              type: 'doc',
+              version: 1,
+              content: [
+                { type: 'paragraph', content: [{ type: 'text', text: 'first' }] },
+                { type: 'paragraph', content: [{ type: 'text', text: 'second' }] },
+              ],
+            }
+          : 'first\nsecond',
+      )
       expect(fields['customfield_10113']).to.equal('2014-04-11T12:14:26.880+0400')
       expect(fields['customfield_10114']).to.equal('https://example.com/x')
       expect(fields['customfield_10115']).to.equal('plain')
@@ -117,7 +164,9 @@ for (const apiVersion of [2, 3] as const) {
     })
 
     it('a value that does not fit its field is a permanent error naming the field', async () => {
-      expect((await failure(send(['unknowns:', '  Story Points: "many"']))).message).to.include('"Story Points" (customfield_10101)').and.include('not a number')
+      expect((await failure(send(['unknowns:', '  Story Points: "many"']))).message)
+        .to.include('"Story Points" (customfield_10101)')
+        .and.include('not a number')
       expect((await failure(send(['unknowns:', '  Severity Class: "S9"']))).message).to.include('not one of its options (S1, S2)')
     })
 
@@ -128,7 +177,10 @@ for (const apiVersion of [2, 3] as const) {
 
     it('field metadata is cached across sends, and asked again after the TTL', async () => {
       let now = 0
-      const output = createJiraOutput(jiraIntegration(fake.url, apiVersion, ['unknowns:', '  Team: "x"']), { now: () => now, metadataTtlMs: 60_000 })
+      const output = createJiraOutput(jiraIntegration(fake.url, apiVersion, ['unknowns:', '  Team: "x"']), {
+        now: () => now,
+        metadataTtlMs: 60_000,
+      })
       await output.send(context(), batchOf([fixtureItem('aqua-input.json', { n: 1 })]))
       now = 30_000
       await output.send(context(), batchOf([fixtureItem('aqua-input.json', { n: 2 })]))
@@ -183,7 +235,10 @@ for (const apiVersion of [2, 3] as const) {
 
     it('an owner Jira does not know leaves the issue unassigned instead of failing', async () => {
       const item = generatedItem(10)
-      await send(['assignee: "<%application_scope_owner%>"'], batchOf([{ ...item, scan: { ...item.scan, owners: ['', 'ghost@example.com'] } }]))
+      await send(
+        ['assignee: "<%application_scope_owner%>"'],
+        batchOf([{ ...item, scan: { ...item.scan, owners: ['', 'ghost@example.com'] } }]),
+      )
       expect(fake.issues).to.have.length(1)
       expect(created()).to.not.have.property('assignee')
     })

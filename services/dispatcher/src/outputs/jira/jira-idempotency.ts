@@ -25,7 +25,12 @@ export function idempotencyLabel(batchKey: string): string {
  * https://developer.atlassian.com/changelog/#CHANGE-2046
  * https://developer.atlassian.com/server/jira/platform/rest/v10005/api-group-search/
  */
-export async function findIssueByLabel(ctx: DeliveryContext, client: JiraClient, projectKey: string, label: string): Promise<string | undefined> {
+export async function findIssueByLabel(
+  ctx: DeliveryContext,
+  client: JiraClient,
+  projectKey: string,
+  label: string,
+): Promise<string | undefined> {
   const jql = `project = ${jqlString(projectKey)} AND labels = ${jqlString(label)} ORDER BY created ASC`
   const body = { jql, fields: ['summary'], maxResults: 1 }
   const path = client.api(client.cloud ? '/search/jql' : '/search')

@@ -103,14 +103,22 @@ async function loadScreen(ctx: DeliveryContext, client: JiraClient, options: Jir
   const wanted = options.issueType.toLowerCase()
   const type = types.find((t) => t.name?.toLowerCase() === wanted)
   if (!type?.id) {
-    const names = types.map((t) => t.name).filter(Boolean).join(', ')
+    const names = types
+      .map((t) => t.name)
+      .filter(Boolean)
+      .join(', ')
     throw new DeliveryError(
       `issuetype "${options.issueType}" is not an issue type of project ${options.projectKey} (it has: ${names || 'none you may create'}); fix issuetype in cfg.yaml`,
       'config',
       false,
     )
   }
-  const raw = await pages<RawField>(ctx, client, `${base}/${encodeURIComponent(type.id)}`, (page) => page['values'] ?? page['fields'] ?? page['results'])
+  const raw = await pages<RawField>(
+    ctx,
+    client,
+    `${base}/${encodeURIComponent(type.id)}`,
+    (page) => page['values'] ?? page['fields'] ?? page['results'],
+  )
   return raw.map(fieldInfo).filter((f): f is JiraFieldInfo => f !== undefined)
 }
 

@@ -27,7 +27,15 @@ function bodyCases(): { name: string; batch: () => DeliveryBatch }[] {
     { name: 'generated-5000.diff', batch: () => batchOf([generatedItem(5000, { withDiff: true })]) },
     {
       name: 'aggregated',
-      batch: () => batchOf([fixtureItem('aqua-input.json', { n: 1 }), fixtureItem('trivy-input.json', { n: 2, withDiff: true }), generatedItem(300, { n: 3 })], true),
+      batch: () =>
+        batchOf(
+          [
+            fixtureItem('aqua-input.json', { n: 1 }),
+            fixtureItem('trivy-input.json', { n: 2, withDiff: true }),
+            generatedItem(300, { n: 3 }),
+          ],
+          true,
+        ),
     },
   ]
 }
@@ -35,7 +43,8 @@ function bodyCases(): { name: string; batch: () => DeliveryBatch }[] {
 for (const apiVersion of [2, 3] as const) {
   describe(`jira output: REST v${apiVersion} (${apiVersion === 3 ? 'Cloud, ADF' : 'Data Center, wiki markup'})`, () => {
     let fake: FakeJira
-    const output = (extra: readonly string[] = [], options: JiraOutputOptions = {}) => createJiraOutput(jiraIntegration(fake.url, apiVersion, extra), options)
+    const output = (extra: readonly string[] = [], options: JiraOutputOptions = {}) =>
+      createJiraOutput(jiraIntegration(fake.url, apiVersion, extra), options)
     beforeEach(async () => {
       fake = await startFake(apiVersion)
     })
@@ -51,7 +60,9 @@ for (const apiVersion of [2, 3] as const) {
           const { summary, description } = apiVersion === 3 ? renderJiraAdf(reportsOf(batch)) : renderJiraWiki(reportsOf(batch))
           const fields = (JSON.parse(create!.body) as { fields: Record<string, unknown> }).fields
           expect(fields['summary']).to.equal(summary)
-          expect(JSON.stringify(fields['description']) === JSON.stringify(description), 'the description is not the rendered one').to.equal(true)
+          expect(JSON.stringify(fields['description']) === JSON.stringify(description), 'the description is not the rendered one').to.equal(
+            true,
+          )
           if (testCase.name === 'aqua-input') {
             expectGolden(new URL(`v${apiVersion}/aqua-input.json`, GOLDEN), `${JSON.stringify(JSON.parse(create!.body), null, 1)}\n`)
           }
@@ -104,7 +115,11 @@ for (const apiVersion of [2, 3] as const) {
 
     it('a retry after a 500 on create (the issue was made, the answer lost) finds it and creates nothing twice', async () => {
       const batch = batchOf([fixtureItem('aqua-input.json')])
-      fake.once((r) => r.method === 'POST' && r.path === `/rest/api/${apiVersion}/issue`, { status: 500, body: { errorMessages: ['Internal server error'], errors: {} } }, true)
+      fake.once(
+        (r) => r.method === 'POST' && r.path === `/rest/api/${apiVersion}/issue`,
+        { status: 500, body: { errorMessages: ['Internal server error'], errors: {} } },
+        true,
+      )
       const out = output()
       const error = await failure(out.send(context(), batch))
       expect(error).to.include({ retryable: true, reason: 'server-error' })
@@ -148,7 +163,10 @@ describe('jira output: auth and wire', () => {
   it('a personal access token is sent as Bearer', async () => {
     const fake = await startFake(2, { authorization: `Bearer ${PAT}` })
     try {
-      const result = await createJiraOutput(jiraIntegration(fake.url, 2, [], 'bearer')).send(context(), batchOf([fixtureItem('aqua-input.json')]))
+      const result = await createJiraOutput(jiraIntegration(fake.url, 2, [], 'bearer')).send(
+        context(),
+        batchOf([fixtureItem('aqua-input.json')]),
+      )
       expect(result.externalId).to.equal('VUL-1')
       expect(fake.requests.every((r) => r.headers.authorization === `Bearer ${PAT}`)).to.equal(true)
     } finally {

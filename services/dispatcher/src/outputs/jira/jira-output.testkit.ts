@@ -8,7 +8,12 @@ export const PAT = 'jira-personal-access-t0ken'
 export const BASIC = `Basic ${Buffer.from(`bot@example.com:${PASSWORD}`).toString('base64')}`
 
 /** A parsed jira integration pointing at the fake, with extra cfg.yaml lines (two-space indented). */
-export function jiraIntegration(url: string, apiVersion: 2 | 3, extra: readonly string[] = [], auth: 'basic' | 'bearer' = 'basic'): JiraIntegration {
+export function jiraIntegration(
+  url: string,
+  apiVersion: 2 | 3,
+  extra: readonly string[] = [],
+  auth: 'basic' | 'bearer' = 'basic',
+): JiraIntegration {
   const credentials = auth === 'basic' ? [`user: bot@example.com`, `password: ${PASSWORD}`] : [`token: ${PAT}`]
   const lines = ['type: jira', `url: ${url}`, ...credentials, 'project_key: VUL', `api_version: ${apiVersion}`, ...extra]
   const config = parseConfig(`- name: jira-out\n  enable: true\n${lines.map((l) => `  ${l}`).join('\n')}\n`, {})

@@ -54,7 +54,11 @@ export function createJiraOutput(integration: JiraIntegration, options: JiraOutp
       const created = await client.post<{ key?: unknown }>(ctx, client.api('/issue'), { fields })
       if (typeof created.key !== 'string') {
         // The issue may exist: the retry's search finds it by its label rather than creating another.
-        throw new DeliveryError('Jira answered the create call without an issue key; the retry looks the issue up by its label', 'unknown', true)
+        throw new DeliveryError(
+          'Jira answered the create call without an issue key; the retry looks the issue up by its label',
+          'unknown',
+          true,
+        )
       }
       return { externalId: created.key }
     },
@@ -74,14 +78,19 @@ function previewIssue(ctx: PreviewContext, batch: DeliveryBatch, integration: Ji
   const description = typeof text.description === 'string' ? text.description : JSON.stringify(text.description)
   return {
     format: integration.apiVersion === 3 ? 'Jira issue, Atlassian Document Format (REST API v3)' : 'Jira issue, wiki markup (REST API v2)',
-    parts: [charactersPart('summary', text.summary, TARGET_LIMITS.jira.summary), charactersPart('description', description, TARGET_LIMITS.jira.description)],
+    parts: [
+      charactersPart('summary', text.summary, TARGET_LIMITS.jira.summary),
+      charactersPart('description', description, TARGET_LIMITS.jira.description),
+    ],
     body: JSON.stringify({ fields: plainFields(integration, text, idempotencyLabel(batch.key)) }),
   }
 }
 
 /** The summary and description of a batch in the format of the configured API version. */
 function issueText(ctx: PreviewContext, batch: DeliveryBatch, apiVersion: 2 | 3): JiraWikiIssue | JiraAdfIssue {
-  const reports = batch.items.map((item) => buildReport({ scan: item.scan, diff: item.diff }, { aquaServer: ctx.aquaServer, aggregated: batch.aggregated }))
+  const reports = batch.items.map((item) =>
+    buildReport({ scan: item.scan, diff: item.diff }, { aquaServer: ctx.aquaServer, aggregated: batch.aggregated }),
+  )
   return apiVersion === 3 ? renderJiraAdf(reports) : renderJiraWiki(reports)
 }
 
@@ -122,7 +131,12 @@ async function customFields(ctx: DeliveryContext, { integration, client, metadat
   const hasUnknowns = integration.unknowns.length > 0
   if (!hasUnknowns && !wantsSprint(integration)) return {}
   const meta = await metadata.load(ctx, { screen: hasUnknowns })
-  const target = { apiVersion: client.apiVersion, cloud: client.cloud, projectKey: integration.projectKey, issueType: integration.issueType }
+  const target = {
+    apiVersion: client.apiVersion,
+    cloud: client.cloud,
+    projectKey: integration.projectKey,
+    issueType: integration.issueType,
+  }
   return {
     ...(hasUnknowns ? mapUnknowns(integration.unknowns, meta, target) : {}),
     ...(await sprints.resolve(ctx, meta.fields)),

@@ -84,7 +84,12 @@ async function findBoards(ctx: DeliveryContext, client: JiraClient, integration:
   return matches.slice(0, 1)
 }
 
-async function findSprint(ctx: DeliveryContext, client: JiraClient, integration: JiraIntegration, boards: readonly Board[]): Promise<Sprint | undefined> {
+async function findSprint(
+  ctx: DeliveryContext,
+  client: JiraClient,
+  integration: JiraIntegration,
+  boards: readonly Board[],
+): Promise<Sprint | undefined> {
   const name = integration.sprint?.trim()
   const seen: Sprint[] = []
   for (const board of boards) {

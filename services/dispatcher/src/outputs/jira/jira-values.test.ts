@@ -11,13 +11,33 @@ const noSchema = { schema: undefined, allowedValues: undefined }
 describe('jira values: typing unknowns', () => {
   const cases: [string, unknown, unknown][] = [
     ['date as given', typedValue('2026-12-24', { schema: { type: 'date' }, allowedValues: undefined }, 'text', server), '2026-12-24'],
-    ['date from a datetime', typedValue('2026-12-24T22:00:00Z', { schema: { type: 'date' }, allowedValues: undefined }, 'text', server), '2026-12-24'],
-    ['datetime in UTC', typedValue('2026-12-01T09:30:00+01:00', { schema: { type: 'datetime' }, allowedValues: undefined }, 'text', server), '2026-12-01T08:30:00.000+0000'],
-    ['option matched ignoring case', typedValue('s1', { schema: { type: 'option' }, allowedValues: [{ value: 'S1' }] }, 'text', server), { value: 'S1' }],
-    ['components by name', typedValue('api, web', { schema: { type: 'array', items: 'component' }, allowedValues: undefined }, 'text', server), [{ name: 'api' }, { name: 'web' }]],
+    [
+      'date from a datetime',
+      typedValue('2026-12-24T22:00:00Z', { schema: { type: 'date' }, allowedValues: undefined }, 'text', server),
+      '2026-12-24',
+    ],
+    [
+      'datetime in UTC',
+      typedValue('2026-12-01T09:30:00+01:00', { schema: { type: 'datetime' }, allowedValues: undefined }, 'text', server),
+      '2026-12-01T08:30:00.000+0000',
+    ],
+    [
+      'option matched ignoring case',
+      typedValue('s1', { schema: { type: 'option' }, allowedValues: [{ value: 'S1' }] }, 'text', server),
+      { value: 'S1' },
+    ],
+    [
+      'components by name',
+      typedValue('api, web', { schema: { type: 'array', items: 'component' }, allowedValues: undefined }, 'text', server),
+      [{ name: 'api' }, { name: 'web' }],
+    ],
     ['hint number', typedValue(' 7 ', noSchema, 'number', server), 7],
     ['hint multi-line on v2', typedValue('a\nb', noSchema, 'multi-line-text', server), 'a\nb'],
-    ['single-line text on v3 stays a string', typedValue('x', { schema: { type: 'string', custom: 'c:textfield' }, allowedValues: undefined }, 'text', cloud), 'x'],
+    [
+      'single-line text on v3 stays a string',
+      typedValue('x', { schema: { type: 'string', custom: 'c:textfield' }, allowedValues: undefined }, 'text', cloud),
+      'x',
+    ],
   ]
   for (const [name, actual, expected] of cases) it(name, () => expect(actual).to.deep.equal(expected))
 
@@ -34,7 +54,9 @@ describe('jira values: typing unknowns', () => {
 
 describe('jira helpers', () => {
   it("turns Jira's error body into `field: message` text, and keeps other bodies", () => {
-    expect(jiraErrorDetail('{"errorMessages":["No project"],"errors":{"priority":"bad","labels":"spaces"}}')).to.equal('No project; priority: bad; labels: spaces')
+    expect(jiraErrorDetail('{"errorMessages":["No project"],"errors":{"priority":"bad","labels":"spaces"}}')).to.equal(
+      'No project; priority: bad; labels: spaces',
+    )
     expect(jiraErrorDetail('<html>proxy</html>')).to.equal('<html>proxy</html>')
     expect(jiraErrorDetail('{"errorMessages":[],"errors":{}}')).to.equal('{"errorMessages":[],"errors":{}}')
   })

@@ -78,7 +78,12 @@ function byHint(raw: string, hint: JiraUnknownField['hint'], target: ValueTarget
   }
 }
 
-function arrayOf(items: string[], type: string | undefined, allowedValues: readonly JiraAllowedValue[] | undefined, target: ValueTarget): unknown[] {
+function arrayOf(
+  items: string[],
+  type: string | undefined,
+  allowedValues: readonly JiraAllowedValue[] | undefined,
+  target: ValueTarget,
+): unknown[] {
   switch (type) {
     case 'option':
       return items.map((value) => ({ value: allowed(value, allowedValues) }))
@@ -164,6 +169,7 @@ function userRef(user: string, target: ValueTarget): { accountId: string } | { n
 
 /** Plain text as an ADF document: one paragraph per line, blank lines kept as empty paragraphs. */
 export function adfText(text: string): { type: 'doc'; version: 1; content: unknown[] } {
-  const paragraph = (line: string): unknown => (line.length > 0 ? { type: 'paragraph', content: [{ type: 'text', text: line }] } : { type: 'paragraph' })
+  const paragraph = (line: string): unknown =>
+    line.length > 0 ? { type: 'paragraph', content: [{ type: 'text', text: line }] } : { type: 'paragraph' }
   return { type: 'doc', version: 1, content: text.split(/\r?\n/).map(paragraph) }
 }

@@ -1,5 +1,12 @@
 import { expect } from 'chai'
-import { DeliveryError, parseConfig, type DeliveryBatch, type DeliveryContext, type Output, type ServiceNowIntegration } from '@postee/shared'
+import {
+  DeliveryError,
+  parseConfig,
+  type DeliveryBatch,
+  type DeliveryContext,
+  type Output,
+  type ServiceNowIntegration,
+} from '@postee/shared'
 import { HttpFake, SCAN_FIXTURES, batchOf, expectGolden, fixtureItem, generatedItem } from '@postee/testkit'
 import { createServiceNowOutput } from './servicenow-output.js'
 import { FIELD_LIMITS, correlationId } from './servicenow-record.js'
@@ -42,7 +49,11 @@ function goldenCases(): { name: string; batch: () => DeliveryBatch }[] {
       name: 'aggregated',
       batch: () =>
         batchOf(
-          [fixtureItem('aqua-input.json', { n: 1 }), fixtureItem('trivy-input.json', { n: 2, withDiff: true }), fixtureItem('all-in-one-image.json', { n: 3 })],
+          [
+            fixtureItem('aqua-input.json', { n: 1 }),
+            fixtureItem('trivy-input.json', { n: 2, withDiff: true }),
+            fixtureItem('all-in-one-image.json', { n: 3 }),
+          ],
           true,
         ),
     },
@@ -142,7 +153,7 @@ describe('serviceNow output', () => {
     expect(instance.records).to.have.length(1)
   })
 
-  it('a wrong password fails the first call with ServiceNow\'s message and the fix, and creates nothing', async () => {
+  it("a wrong password fails the first call with ServiceNow's message and the fix, and creates nothing", async () => {
     const wrong = new TableApiFake(USER, 'another-password')
     fake.respondWith(wrong.handler)
     const error = await failure(output, batchOf([fixtureItem('aqua-input.json')]))
@@ -179,7 +190,7 @@ describe('serviceNow output', () => {
     expect(methods(fake)).to.deep.equal(['GET', 'POST', 'GET', 'POST'])
   })
 
-  it('keeps a very long image name within short_description\'s 160 characters', async () => {
+  it("keeps a very long image name within short_description's 160 characters", async () => {
     const item = fixtureItem('aqua-input.json')
     const long = { ...item, scan: { ...item.scan, image: `${'very-long-repository-name/'.repeat(12)}app:1.0` } }
     await output.send(context(), batchOf([long]))

@@ -12,5 +12,9 @@ previewSuite('serviceNow output', async () => {
   const text = `- name: sn\n  type: serviceNow\n  enable: true\n  instance: ${fake.url}\n  user: ${USER}\n  password: ${PASSWORD}\n`
   const integration = parseConfig(text, {}).integrations[0] as ServiceNowIntegration
   // The search for the correlation id comes first; the create is the last request.
-  return { output: createServiceNowOutput(integration), received: () => fake.requests.filter((r) => r.method === 'POST').at(-1)!.body, stop: () => fake.stop() }
+  return {
+    output: createServiceNowOutput(integration),
+    received: () => fake.requests.filter((r) => r.method === 'POST').at(-1)!.body,
+    stop: () => fake.stop(),
+  }
 })

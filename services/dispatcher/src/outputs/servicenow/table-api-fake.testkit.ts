@@ -24,7 +24,11 @@ export const INCIDENT: FakeTable = {
 }
 
 /** A custom table that does not extend task: no correlation id, no work notes. */
-export const CUSTOM_TABLE: FakeTable = { fields: { short_description: 160, description: 4000 }, required: ['short_description'], prefix: 'SCAN' }
+export const CUSTOM_TABLE: FakeTable = {
+  fields: { short_description: 160, description: 4000 },
+  required: ['short_description'],
+  prefix: 'SCAN',
+}
 
 /** What the next create does instead of answering 201. */
 export type CreateScript = 'store-then-500' | 'fail-500' | 'store-then-hang'
@@ -57,7 +61,8 @@ export class TableApiFake {
   private checkHeaders(request: RecordedRequest): FakeResponse | undefined {
     const expected = `Basic ${Buffer.from(`${this.user}:${this.password}`).toString('base64')}`
     if (request.headers.authorization !== expected) return failure(401, 'User Not Authenticated', 'Required to provide Auth information')
-    if (request.headers.accept !== 'application/json') return failure(406, 'Not Acceptable', `accept ${request.headers.accept ?? '(none)'}; this client expects application/json`)
+    if (request.headers.accept !== 'application/json')
+      return failure(406, 'Not Acceptable', `accept ${request.headers.accept ?? '(none)'}; this client expects application/json`)
     return undefined
   }
 
@@ -73,14 +78,16 @@ export class TableApiFake {
   }
 
   private create(table: FakeTable, request: RecordedRequest, params: URLSearchParams): FakeResponse {
-    if (!(request.headers['content-type'] ?? '').startsWith('application/json')) return failure(415, 'Unsupported Media Type', 'send application/json')
+    if (!(request.headers['content-type'] ?? '').startsWith('application/json'))
+      return failure(415, 'Unsupported Media Type', 'send application/json')
     let body: unknown
     try {
       body = JSON.parse(request.body)
     } catch {
       return failure(400, 'Exception while reading request', 'The payload is not valid JSON.')
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return failure(400, 'Exception while reading request', 'Expected a JSON object')
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      return failure(400, 'Exception while reading request', 'Expected a JSON object')
     const problem = invalidField(table, body as Record<string, unknown>)
     if (problem) return failure(400, 'Invalid record', problem)
     const script = this.nextCreate
@@ -89,7 +96,11 @@ export class TableApiFake {
     const record = this.store(table, body as Record<string, string>)
     if (script === 'store-then-500') return failure(500, 'Internal Server Error', 'Transaction cancelled after insert')
     if (script === 'store-then-hang') return { status: 201, hang: true }
-    return { status: 201, headers: { location: `http://instance/api/now/table/x/${record['sys_id']}` }, body: { result: project(record, params.get('sysparm_fields')) } }
+    return {
+      status: 201,
+      headers: { location: `http://instance/api/now/table/x/${record['sys_id']}` },
+      body: { result: project(record, params.get('sysparm_fields')) },
+    }
   }
 
   private store(table: FakeTable, values: Record<string, string>): Record<string, string> {
@@ -113,7 +124,12 @@ function invalidField(table: FakeTable, body: Record<string, unknown>): string |
 
 function project(record: Record<string, string>, fields: string | null): Record<string, string> {
   if (!fields) return record
-  return Object.fromEntries(fields.split(',').filter((f) => f in record).map((f) => [f, record[f]!]))
+  return Object.fromEntries(
+    fields
+      .split(',')
+      .filter((f) => f in record)
+      .map((f) => [f, record[f]!]),
+  )
 }
 
 /** The Table API's error body. */

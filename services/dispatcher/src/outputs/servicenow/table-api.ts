@@ -27,13 +27,17 @@ export function tableApi(integration: ServiceNowIntegration): TableApi {
   const endpoint = `${integration.instanceUrl}/api/now/table/${encodeURIComponent(integration.table)}`
   const basic = Buffer.from(`${integration.user}:${integration.password.reveal()}`, 'utf8').toString('base64')
   const call = (ctx: DeliveryContext, request: Pick<OutputRequest, 'method' | 'url' | 'body'>, extra: Record<string, string> = {}) =>
-    callJson(ctx, {
-      ...request,
-      headers: { authorization: `Basic ${basic}`, accept: 'application/json', ...extra },
-      tlsVerify: integration.tlsVerify,
-      // The encoded header is a secret too: a proxy that echoes headers must not leak it.
-      secrets: [integration.password, new Secret(basic)],
-    }, integration.table)
+    callJson(
+      ctx,
+      {
+        ...request,
+        headers: { authorization: `Basic ${basic}`, accept: 'application/json', ...extra },
+        tlsVerify: integration.tlsVerify,
+        // The encoded header is a secret too: a proxy that echoes headers must not leak it.
+        secrets: [integration.password, new Secret(basic)],
+      },
+      integration.table,
+    )
   return {
     async find(ctx, correlationId) {
       const url = new URL(endpoint)
@@ -49,7 +53,11 @@ export function tableApi(integration: ServiceNowIntegration): TableApi {
     async create(ctx, record) {
       const url = new URL(endpoint)
       url.searchParams.set('sysparm_fields', 'sys_id,number')
-      const created = (await call(ctx, { method: 'POST', url: url.toString(), body: JSON.stringify(record) }, { 'content-type': 'application/json' })) as {
+      const created = (await call(
+        ctx,
+        { method: 'POST', url: url.toString(), body: JSON.stringify(record) },
+        { 'content-type': 'application/json' },
+      )) as {
         result?: Row
       }
       return typeof created.result?.sys_id === 'string' ? created.result.sys_id : undefined
@@ -90,7 +98,9 @@ export function explainServiceNowError(error: unknown, table: string): unknown {
   if (!match || failure === undefined) return error
   const status = Number(match[1])
   const hint = /invalid table/i.test(failure) ? `check \`board\`: ${JSON.stringify(table)} is not a table` : HINTS[status]
-  return new DeliveryError(`HTTP ${status}: ${failure}${hint ? `; ${hint}` : ''}`, error.reason, error.retryable, error.retryAfterMs, { cause: error })
+  return new DeliveryError(`HTTP ${status}: ${failure}${hint ? `; ${hint}` : ''}`, error.reason, error.retryable, error.retryAfterMs, {
+    cause: error,
+  })
 }
 
 function serviceNowError(text: string): string | undefined {

@@ -5,13 +5,21 @@ describe('slack fake: checks Block Kit as Slack does', () => {
   const section = (text: string): Json => ({ type: 'section', text: { type: 'mrkdwn', text } })
   const message = (blocks: unknown[], text = 'fallback'): string => JSON.stringify({ text, blocks })
   const cases: [string, string, string | undefined][] = [
-    ['a valid message', message([{ type: 'header', text: { type: 'plain_text', text: 'h' } }, { type: 'divider' }, section('x')]), undefined],
+    [
+      'a valid message',
+      message([{ type: 'header', text: { type: 'plain_text', text: 'h' } }, { type: 'divider' }, section('x')]),
+      undefined,
+    ],
     ['not JSON', '{"text": ', 'invalid_payload'],
     ['no text fallback', JSON.stringify({ blocks: [section('x')] }), 'missing_text_or_fallback_or_attachments'],
     ['51 blocks', message(Array.from({ length: 51 }, () => ({ type: 'divider' }))), 'invalid_blocks'],
     ['section text of 3,001 characters', message([section('x'.repeat(3001))]), 'invalid_blocks'],
     ['section text of 3,000 characters', message([section('x'.repeat(3000))]), undefined],
-    ['11 fields', message([{ type: 'section', fields: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'f' })) }]), 'invalid_blocks'],
+    [
+      '11 fields',
+      message([{ type: 'section', fields: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'f' })) }]),
+      'invalid_blocks',
+    ],
     ['a field of 2,001 characters', message([{ type: 'section', fields: [{ type: 'mrkdwn', text: 'f'.repeat(2001) }] }]), 'invalid_blocks'],
     ['a header of 151 characters', message([{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }]), 'invalid_blocks'],
     ['a mrkdwn header', message([{ type: 'header', text: { type: 'mrkdwn', text: 'h' } }]), 'invalid_blocks'],

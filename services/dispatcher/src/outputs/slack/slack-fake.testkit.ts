@@ -13,7 +13,19 @@ import type { FakeHandler, FakeResponse } from '@postee/testkit'
  * own budget is 12,000), a `text` over 40,000 characters with msg_too_long.
  */
 
-const BLOCK_TYPES = new Set(['section', 'header', 'divider', 'context', 'actions', 'image', 'rich_text', 'input', 'file', 'video', 'markdown'])
+const BLOCK_TYPES = new Set([
+  'section',
+  'header',
+  'divider',
+  'context',
+  'actions',
+  'image',
+  'rich_text',
+  'input',
+  'file',
+  'video',
+  'markdown',
+])
 const MAX_BLOCKS = 50
 const MAX_SECTION_TEXT = 3000
 const MAX_FIELDS = 10
@@ -47,7 +59,8 @@ function textObject(value: unknown, max: number, types: readonly string[] = ['pl
 // The characters of text in one block, or undefined when the block is invalid.
 function blockText(block: unknown): number | undefined {
   if (!isObject(block) || typeof block['type'] !== 'string' || !BLOCK_TYPES.has(block['type'])) return undefined
-  if (block['block_id'] !== undefined && (typeof block['block_id'] !== 'string' || block['block_id'].length > MAX_BLOCK_ID)) return undefined
+  if (block['block_id'] !== undefined && (typeof block['block_id'] !== 'string' || block['block_id'].length > MAX_BLOCK_ID))
+    return undefined
   switch (block['type']) {
     case 'divider':
       return Object.keys(block).every((key) => key === 'type' || key === 'block_id') ? 0 : undefined

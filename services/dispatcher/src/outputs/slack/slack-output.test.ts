@@ -1,6 +1,14 @@
 import { basename } from 'node:path'
 import { expect } from 'chai'
-import { DeliveryError, parseConfig, renderSlack, type DeliveryBatch, type DeliveryContext, type Output, type SlackIntegration } from '@postee/shared'
+import {
+  DeliveryError,
+  parseConfig,
+  renderSlack,
+  type DeliveryBatch,
+  type DeliveryContext,
+  type Output,
+  type SlackIntegration,
+} from '@postee/shared'
 import { HttpFake, SCAN_FIXTURES, batchOf, fixtureItem, generatedItem, reportsOf } from '@postee/testkit'
 import { slackWebhook } from './slack-fake.testkit.js'
 import { createSlackOutput } from './slack-output.js'
@@ -102,7 +110,13 @@ describe('slack output', () => {
       ['a workspace restriction', 403, 'action_prohibited', { retryable: false, reason: 'auth' }, /workspace admin/],
       ['a revoked token', 403, 'invalid_token', { retryable: false, reason: 'auth' }, /was revoked/],
       ['a revoked token, answered with 200', 200, 'invalid_token', { retryable: false, reason: 'auth' }, /instead of "ok".*was revoked/],
-      ['a revoked token, answered with 400', 400, 'invalid_token', { retryable: false, reason: 'auth' }, /HTTP 400: invalid_token \(the webhook was revoked/],
+      [
+        'a revoked token, answered with 400',
+        400,
+        'invalid_token',
+        { retryable: false, reason: 'auth' },
+        /HTTP 400: invalid_token \(the webhook was revoked/,
+      ],
       ['refused blocks', 400, 'invalid_blocks', { retryable: false, reason: 'client-error' }, /Postee bug/],
       ['a message too long', 400, 'msg_too_long', { retryable: false, reason: 'payload-too-large' }, /longer than Slack accepts/],
       ['a server error', 500, 'rollup_error', { retryable: true, reason: 'server-error' }, /HTTP 500: rollup_error$/],

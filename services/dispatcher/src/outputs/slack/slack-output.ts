@@ -36,8 +36,8 @@ const HINTS: Readonly<Record<string, string>> = {
   no_service: 'the webhook was removed or disabled: create a new incoming webhook and put its URL in url',
   no_team: 'the workspace of this webhook is gone: create a new incoming webhook and put its URL in url',
   invalid_token: 'the webhook was revoked: create a new incoming webhook and put its URL in url',
-  channel_not_found: 'the webhook\'s channel was deleted: create a webhook for an existing channel and put its URL in url',
-  channel_is_archived: 'the webhook\'s channel is archived: unarchive it, or create a webhook for another channel',
+  channel_not_found: "the webhook's channel was deleted: create a webhook for an existing channel and put its URL in url",
+  channel_is_archived: "the webhook's channel is archived: unarchive it, or create a webhook for another channel",
   action_prohibited: 'a workspace admin restricts posting to that channel: ask them, or create a webhook for another channel',
   posting_to_general_channel_denied: 'only admins may post to that channel: create a webhook for another channel',
 }

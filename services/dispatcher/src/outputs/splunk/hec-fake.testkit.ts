@@ -43,7 +43,8 @@ function authRejection(header: string | undefined, token: string): FakeResponse 
 
 function bodyRejection(body: string, options: HecFakeOptions): FakeResponse | undefined {
   if (body.length === 0) return hecAnswer(5, 'No data', 400)
-  if (Buffer.byteLength(body, 'utf8') > options.sizeLimit) return { status: 413, body: { text: `over SizeLimit ${options.sizeLimit}`, code: 413 } }
+  if (Buffer.byteLength(body, 'utf8') > options.sizeLimit)
+    return { status: 413, body: { text: `over SizeLimit ${options.sizeLimit}`, code: 413 } }
   let event: unknown
   try {
     event = JSON.parse(body)

@@ -13,19 +13,25 @@ interface HecCode {
   readonly hint?: string
 }
 
-const TOKEN_HINT = 'check the output\'s `token` (Postee sends `Authorization: Splunk <token>`)'
+const TOKEN_HINT = "check the output's `token` (Postee sends `Authorization: Splunk <token>`)"
 const ACK_HINT = 'the token has indexer acknowledgement enabled; turn it off for this token (Postee sends no request channel)'
 const BUG_HINT = 'Splunk rejected the event Postee built; please report this with the delivery id'
 
 const HEC_CODES: Readonly<Record<number, HecCode>> = {
   0: { status: 200 },
-  1: { status: 403, hint: 'the token is disabled; enable it under Settings > Data inputs > HTTP Event Collector or configure another `token`' },
+  1: {
+    status: 403,
+    hint: 'the token is disabled; enable it under Settings > Data inputs > HTTP Event Collector or configure another `token`',
+  },
   2: { status: 401, hint: TOKEN_HINT },
   3: { status: 401, hint: TOKEN_HINT },
   4: { status: 403, hint: `this Splunk does not know the token; ${TOKEN_HINT} and that \`url\` points at the right deployment` },
   5: { status: 400, hint: BUG_HINT },
   6: { status: 400, hint: BUG_HINT },
-  7: { status: 400, hint: 'the token may not write to the configured `index`; add the index to the token\'s allowed indexes or change `index`' },
+  7: {
+    status: 400,
+    hint: "the token may not write to the configured `index`; add the index to the token's allowed indexes or change `index`",
+  },
   8: { status: 500 },
   9: { status: 503 },
   10: { status: 400, hint: ACK_HINT },

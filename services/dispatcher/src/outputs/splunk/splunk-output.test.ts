@@ -1,5 +1,13 @@
 import { expect } from 'chai'
-import { DeliveryError, parseConfig, renderSplunkEvent, type DeliveryBatch, type DeliveryContext, type Output, type SplunkIntegration } from '@postee/shared'
+import {
+  DeliveryError,
+  parseConfig,
+  renderSplunkEvent,
+  type DeliveryBatch,
+  type DeliveryContext,
+  type Output,
+  type SplunkIntegration,
+} from '@postee/shared'
 import { HttpFake, SCAN_FIXTURES, batchOf, expectGolden, fixtureItem, generatedItem, reportsOf } from '@postee/testkit'
 import { hecAnswer, hecFake } from './hec-fake.testkit.js'
 import { createSplunkOutput, eventEndpoint } from './splunk-output.js'
@@ -41,7 +49,11 @@ function bodyCases(): { name: string; batch: () => DeliveryBatch }[] {
       name: 'aggregated',
       batch: () =>
         batchOf(
-          [fixtureItem('aqua-input.json', { n: 1 }), fixtureItem('trivy-input.json', { n: 2, withDiff: true }), fixtureItem('all-in-one-image.json', { n: 3 })],
+          [
+            fixtureItem('aqua-input.json', { n: 1 }),
+            fixtureItem('trivy-input.json', { n: 2, withDiff: true }),
+            fixtureItem('all-in-one-image.json', { n: 3 }),
+          ],
           true,
         ),
     },
@@ -83,7 +95,10 @@ describe('splunk output', () => {
           expectGolden(new URL('aggregated-one.json', GOLDEN), JSON.stringify(JSON.parse(request!.body), null, 2) + '\n')
         } else {
           const options = { sizeLimit: config.sizeLimit, index: config.index, source: config.source, sourcetype: config.sourcetype }
-          expect(request!.body === JSON.stringify(renderSplunkEvent(reportsOf(batch), options)), 'the body is not renderSplunkEvent of the batch').to.equal(true)
+          expect(
+            request!.body === JSON.stringify(renderSplunkEvent(reportsOf(batch), options)),
+            'the body is not renderSplunkEvent of the batch',
+          ).to.equal(true)
         }
       })
     }
@@ -101,7 +116,10 @@ describe('splunk output', () => {
 
   it('keeps a tight SizeLimit, down to summary events', async () => {
     fake.respondWith(hecFake({ token: TOKEN, sizeLimit: 700 }))
-    await createSplunkOutput(integration(fake.url, '  SizeLimit: 700\n')).send(context(), batchOf([generatedItem(5000, { withDiff: true })]))
+    await createSplunkOutput(integration(fake.url, '  SizeLimit: 700\n')).send(
+      context(),
+      batchOf([generatedItem(5000, { withDiff: true })]),
+    )
     const body = fake.requests[0]!.body
     expect(Buffer.byteLength(body, 'utf8')).to.be.at.most(700)
     expect(JSON.parse(body).event.summaryOnly).to.equal(true)
@@ -114,7 +132,7 @@ describe('splunk output', () => {
     expect(JSON.parse(fake.requests[0]!.body)).to.include({ index: 'security', source: 'postee', sourcetype: 'aqua:scan' })
   })
 
-  it('an index the token may not write to → permanent, with HEC\'s text and the fix', async () => {
+  it("an index the token may not write to → permanent, with HEC's text and the fix", async () => {
     const output = createSplunkOutput(integration(fake.url, '  index: secret-index\n'))
     const error = await failure(output, batchOf([fixtureItem('aqua-input.json')]))
     expect(error).to.include({ reason: 'client-error', retryable: false })
@@ -154,7 +172,7 @@ describe('splunk output', () => {
     expect(error.message).to.include('Server is busy (HEC code 9)')
   })
 
-  it('a 200 that is not HEC\'s answer (Splunk Web, a proxy page) → permanent config failure', async () => {
+  it("a 200 that is not HEC's answer (Splunk Web, a proxy page) → permanent config failure", async () => {
     fake.respondWith(() => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>Splunk login</html>' }))
     const error = await failure(createSplunkOutput(integration(fake.url)), batchOf([fixtureItem('aqua-input.json')]))
     expect(error).to.include({ reason: 'config', retryable: false })
@@ -163,7 +181,9 @@ describe('splunk output', () => {
 
   it('reports the ackId as the external id when the token uses indexer acknowledgement', async () => {
     fake.respondWith(() => ({ status: 200, body: { text: 'Success', code: 0, ackId: 42 } }))
-    expect(await createSplunkOutput(integration(fake.url)).send(context(), batchOf([fixtureItem('aqua-input.json')]))).to.deep.equal({ externalId: '42' })
+    expect(await createSplunkOutput(integration(fake.url)).send(context(), batchOf([fixtureItem('aqua-input.json')]))).to.deep.equal({
+      externalId: '42',
+    })
   })
 
   it('does not double the scheme of a token pasted as "Splunk <token>"', async () => {
@@ -175,9 +195,15 @@ describe('splunk output', () => {
   it('posts to the event endpoint however the URL is written', () => {
     expect(eventEndpoint('https://splunk.example.com:8088')).to.equal('https://splunk.example.com:8088/services/collector/event')
     expect(eventEndpoint('https://splunk.example.com:8088/')).to.equal('https://splunk.example.com:8088/services/collector/event')
-    expect(eventEndpoint('https://splunk.example.com:8088/services/collector')).to.equal('https://splunk.example.com:8088/services/collector/event')
-    expect(eventEndpoint('https://splunk.example.com:8088/services/collector/')).to.equal('https://splunk.example.com:8088/services/collector/event')
-    expect(eventEndpoint('https://splunk.example.com:8088/services/collector/event')).to.equal('https://splunk.example.com:8088/services/collector/event')
+    expect(eventEndpoint('https://splunk.example.com:8088/services/collector')).to.equal(
+      'https://splunk.example.com:8088/services/collector/event',
+    )
+    expect(eventEndpoint('https://splunk.example.com:8088/services/collector/')).to.equal(
+      'https://splunk.example.com:8088/services/collector/event',
+    )
+    expect(eventEndpoint('https://splunk.example.com:8088/services/collector/event')).to.equal(
+      'https://splunk.example.com:8088/services/collector/event',
+    )
     expect(eventEndpoint('https://hec.example.com/splunk/')).to.equal('https://hec.example.com/splunk/services/collector/event')
   })
 })

@@ -1,4 +1,12 @@
-import { buildReport, renderSplunkEvent, type DeliveryBatch, type Output, type PreviewContext, type SplunkEventBody, type SplunkIntegration } from '@postee/shared'
+import {
+  buildReport,
+  renderSplunkEvent,
+  type DeliveryBatch,
+  type Output,
+  type PreviewContext,
+  type SplunkEventBody,
+  type SplunkIntegration,
+} from '@postee/shared'
 import { callTarget } from '../http.js'
 import { bytesPart } from '../preview-parts.js'
 import { checkHecSuccess, explainHecError } from './hec-response.js'
@@ -60,7 +68,12 @@ export function eventEndpoint(configured: string): string {
 // The event of a batch: what `send` posts and `preview` measures.
 function eventBody(ctx: PreviewContext, batch: DeliveryBatch, integration: SplunkIntegration): SplunkEventBody {
   const reports = batch.items.map((item) => buildReport(item, { aquaServer: ctx.aquaServer, aggregated: batch.aggregated }))
-  const options = { sizeLimit: integration.sizeLimit, index: integration.index, source: integration.source, sourcetype: integration.sourcetype }
+  const options = {
+    sizeLimit: integration.sizeLimit,
+    index: integration.index,
+    source: integration.source,
+    sourcetype: integration.sourcetype,
+  }
   if (!(batch.aggregated && reports.length === 1)) return renderSplunkEvent(reports, options)
   // The renderer sends one scan as an object; an aggregated batch is always an array, and the two
   // brackets come out of the size budget so the body still fits SizeLimit.

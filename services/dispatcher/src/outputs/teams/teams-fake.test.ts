@@ -17,10 +17,15 @@ describe('teams fakes: check bodies as Teams does', () => {
   ]
   for (const [name, body, ok] of workflows) it(`workflows: ${name}`, () => expect(workflowsProblem(body) === undefined).to.equal(ok))
   const legacy: [string, unknown, boolean][] = [
-    ['a valid card', { '@type': 'MessageCard', '@context': 'https://schema.org/extensions', summary: 's', sections: [{ markdown: true, text: 't' }] }, true],
+    [
+      'a valid card',
+      { '@type': 'MessageCard', '@context': 'https://schema.org/extensions', summary: 's', sections: [{ markdown: true, text: 't' }] },
+      true,
+    ],
     ['no @type', { '@context': 'https://schema.org/extensions', summary: 's' }, false],
     ['no summary nor text', { '@type': 'MessageCard', '@context': 'https://schema.org/extensions', sections: [] }, false],
     ['an Adaptive Card message', { type: 'message', attachments: [] }, false],
   ]
-  for (const [name, body, ok] of legacy) it(`connector: ${name}`, () => expect(connectorProblem(JSON.stringify(body)) === undefined).to.equal(ok))
+  for (const [name, body, ok] of legacy)
+    it(`connector: ${name}`, () => expect(connectorProblem(JSON.stringify(body)) === undefined).to.equal(ok))
 })

@@ -41,19 +41,25 @@ function parse(body: string): unknown {
 
 // Why an Adaptive Card element would not render, or undefined when it would.
 function elementProblem(element: unknown, version: number): string | undefined {
-  if (!isObject(element) || typeof element['type'] !== 'string' || !ELEMENTS.has(element['type'])) return `unknown element ${JSON.stringify(element)}`
+  if (!isObject(element) || typeof element['type'] !== 'string' || !ELEMENTS.has(element['type']))
+    return `unknown element ${JSON.stringify(element)}`
   // A TextBlock needs some text; a single space (an empty column header) is text.
-  if (element['type'] === 'TextBlock') return typeof element['text'] === 'string' && element['text'] !== '' ? undefined : 'TextBlock without text'
+  if (element['type'] === 'TextBlock')
+    return typeof element['text'] === 'string' && element['text'] !== '' ? undefined : 'TextBlock without text'
   if (element['type'] === 'FactSet') {
     const facts = element['facts']
-    const ok = Array.isArray(facts) && facts.length > 0 && facts.every((f) => isObject(f) && typeof f['title'] === 'string' && nonEmptyText(f['value']))
+    const ok =
+      Array.isArray(facts) &&
+      facts.length > 0 &&
+      facts.every((f) => isObject(f) && typeof f['title'] === 'string' && nonEmptyText(f['value']))
     return ok ? undefined : 'FactSet with a bad fact'
   }
   if (version < 1.5) return 'Table needs card version 1.5'
   const { columns, rows } = element
   if (!Array.isArray(columns) || columns.length === 0 || !Array.isArray(rows)) return 'Table without columns or rows'
   for (const row of rows) {
-    if (!isObject(row) || row['type'] !== 'TableRow' || !Array.isArray(row['cells']) || row['cells'].length !== columns.length) return 'bad TableRow'
+    if (!isObject(row) || row['type'] !== 'TableRow' || !Array.isArray(row['cells']) || row['cells'].length !== columns.length)
+      return 'bad TableRow'
     for (const cell of row['cells'] as unknown[]) {
       if (!isObject(cell) || cell['type'] !== 'TableCell' || !Array.isArray(cell['items'])) return 'bad TableCell'
       const problem = (cell['items'] as unknown[]).map((item) => elementProblem(item, version)).find((p) => p !== undefined)
@@ -95,7 +101,10 @@ function sectionProblem(section: unknown): string | undefined {
 function actionProblem(action: unknown): string | undefined {
   if (!isObject(action) || action['@type'] !== 'OpenUri' || !nonEmptyText(action['name'])) return 'a bad potentialAction'
   const targets = action['targets']
-  const ok = Array.isArray(targets) && targets.length > 0 && targets.every((t) => isObject(t) && t['os'] === 'default' && /^https?:\/\/\S+$/.test(String(t['uri'])))
+  const ok =
+    Array.isArray(targets) &&
+    targets.length > 0 &&
+    targets.every((t) => isObject(t) && t['os'] === 'default' && /^https?:\/\/\S+$/.test(String(t['uri'])))
   return ok ? undefined : 'a bad OpenUri target'
 }
 
@@ -103,7 +112,8 @@ function actionProblem(action: unknown): string | undefined {
 export function connectorProblem(body: string): string | undefined {
   const card = parse(body)
   if (!isObject(card)) return 'Bad payload received by generic incoming webhook.'
-  if (card['@type'] !== 'MessageCard' || !/^https?:\/\/schema\.org\/extensions$/.test(String(card['@context']))) return 'Bad payload: @type must be MessageCard'
+  if (card['@type'] !== 'MessageCard' || !/^https?:\/\/schema\.org\/extensions$/.test(String(card['@context'])))
+    return 'Bad payload: @type must be MessageCard'
   if (!nonEmptyText(card['summary']) && !nonEmptyText(card['text'])) return 'Summary or Text is required.'
   const themeColor = card['themeColor']
   if (themeColor !== undefined && (typeof themeColor !== 'string' || !/^[0-9A-Fa-f]{6}$/.test(themeColor))) return 'Bad payload: themeColor'
@@ -145,7 +155,10 @@ export function connectorWebhook(path: string): FakeHandler {
     if (request.path !== path) return { status: 404, body: 'Webhook not found' }
     if (request.method !== 'POST') return { status: 405, body: 'Method not allowed' }
     if (tooLarge(request)) {
-      return { status: 200, body: 'Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error 413 with ContextId MS-CV=fake.0..' }
+      return {
+        status: 200,
+        body: 'Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error 413 with ContextId MS-CV=fake.0..',
+      }
     }
     if (!isJson(request)) return { status: 400, body: 'Bad payload received by generic incoming webhook.' }
     const problem = connectorProblem(request.body)

@@ -1,13 +1,24 @@
 import { basename } from 'node:path'
 import { expect } from 'chai'
-import { DeliveryError, parseConfig, renderTeams, type DeliveryBatch, type DeliveryContext, type Output, type TeamsIntegration } from '@postee/shared'
+import {
+  DeliveryError,
+  parseConfig,
+  renderTeams,
+  type DeliveryBatch,
+  type DeliveryContext,
+  type Output,
+  type TeamsIntegration,
+} from '@postee/shared'
 import { HttpFake, SCAN_FIXTURES, batchOf, fixtureItem, generatedItem, reportsOf, type FakeHandler } from '@postee/testkit'
 import { connectorWebhook, workflowsWebhook } from './teams-fake.testkit.js'
 import { createTeamsOutput } from './teams-output.js'
 
 const SIG = 'XXXXteamsXXXXsignatureXXXX'
 const FORMATS = {
-  adaptive: { path: `/workflows/0f1e2d/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${SIG}`, fake: workflowsWebhook },
+  adaptive: {
+    path: `/workflows/0f1e2d/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${SIG}`,
+    fake: workflowsWebhook,
+  },
   legacy: { path: `/webhookb2/0000-1111@2222/IncomingWebhook/${SIG}/3333`, fake: connectorWebhook },
 } as const
 
@@ -74,7 +85,10 @@ for (const format of ['adaptive', 'legacy'] as const) {
           expect(request!.method).to.equal('POST')
           expect(request!.path).to.equal(FORMATS[format].path)
           expect(request!.headers['content-type']).to.equal('application/json')
-          expect(request!.body === JSON.stringify(renderTeams(reportsOf(batch), { format })), 'the body is not renderTeams of the batch').to.equal(true)
+          expect(
+            request!.body === JSON.stringify(renderTeams(reportsOf(batch), { format })),
+            'the body is not renderTeams of the batch',
+          ).to.equal(true)
         })
       }
     })
@@ -129,7 +143,12 @@ describe('teams output: Workflows answers', () => {
   })
 
   it('401 DirectApiAuthorizationRequired → auth, with what to do', async () => {
-    fake.respondWith(() => ({ status: 401, body: { error: { code: 'DirectApiAuthorizationRequired', message: 'The request must be authenticated only by Shared Access scheme.' } } }))
+    fake.respondWith(() => ({
+      status: 401,
+      body: {
+        error: { code: 'DirectApiAuthorizationRequired', message: 'The request must be authenticated only by Shared Access scheme.' },
+      },
+    }))
     const error = await failure(output)
     expect(error).to.include({ retryable: false, reason: 'auth' })
     expect(error.message).to.match(/Who can trigger the flow" to Anyone/)
@@ -147,7 +166,9 @@ describe('teams output: legacy connector answers in a 200 body', () => {
   const path = FORMATS.legacy.path
   let fake: HttpFake
   let output: Output
-  const answer = (body: string): FakeHandler => () => ({ status: 200, body })
+  const answer =
+    (body: string): FakeHandler =>
+    () => ({ status: 200, body })
   beforeEach(async () => {
     fake = await new HttpFake(connectorWebhook(path)).start()
     output = createTeamsOutput(integration(`${fake.url}${path}`, 'legacy'))

@@ -24,8 +24,14 @@ import { bytesPart } from '../preview-parts.js'
  * https://learn.microsoft.com/en-us/connectors/teams/#microsoft-teams-webhook.
  */
 const HINTS: readonly (readonly [RegExp, string])[] = [
-  [/DirectApiAuthorizationRequired/, 'in the workflow\'s trigger set "Who can trigger the flow" to Anyone, and use the whole URL including its sig= parameter'],
-  [/TriggerInputSchemaMismatch/, 'the workflow\'s trigger expects another body: create it from the "Send webhook alerts to a channel" template'],
+  [
+    /DirectApiAuthorizationRequired/,
+    'in the workflow\'s trigger set "Who can trigger the flow" to Anyone, and use the whole URL including its sig= parameter',
+  ],
+  [
+    /TriggerInputSchemaMismatch/,
+    'the workflow\'s trigger expects another body: create it from the "Send webhook alerts to a channel" template',
+  ],
   [/^HTTP 404\b/, 'the webhook or workflow was deleted or turned off: create a new one and put its URL in url'],
 ]
 

@@ -26,7 +26,11 @@ export function createWebhookOutput(integration: WebhookIntegration): Output {
     preview(_ctx, batch) {
       const body = webhookBody(batch)
       // A generic receiver states no limit; only the ingest limit bounds what came in.
-      return { format: batch.aggregated ? 'JSON array of the original payloads' : 'the original payload (JSON)', parts: [bytesPart('body', body, undefined)], body }
+      return {
+        format: batch.aggregated ? 'JSON array of the original payloads' : 'the original payload (JSON)',
+        parts: [bytesPart('body', body, undefined)],
+        body,
+      }
     },
   }
 }
