@@ -8,6 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { stopChild } from './services.js'
 
 const BINARY = '/usr/bin/prometheus-alertmanager'
 
@@ -85,14 +86,7 @@ export async function startAlertmanager(sinkUrl: string, port: number): Promise<
   return {
     url,
     child,
-    stop: async () => {
-      if (child.exitCode !== null) return
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await exited
-      clearTimeout(timer)
-    },
+    stop: () => stopChild(child),
   }
 }
 
