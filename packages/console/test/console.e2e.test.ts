@@ -305,6 +305,17 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
     const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')
     expect(overflow).to.be.at.most(0)
     await page.screenshot({ path: join(SCREENSHOTS, 'overview-phone.png'), fullPage: true })
+    // Every page with a wide table: only the table scrolls sideways, never the page (a hidden
+    // column label positioned outside its scroll box once widened the whole Deliveries page).
+    for (const [link, ready] of [
+      ['Scans', 'table'],
+      ['Deliveries', 'table'],
+    ] as const) {
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: link }).click()
+      await page.locator(ready).first().waitFor()
+      const pageOverflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')
+      expect(pageOverflow, `${link} at 390 px`).to.be.at.most(0)
+    }
     await page.setViewportSize({ width: 1280, height: 900 })
   })
 
