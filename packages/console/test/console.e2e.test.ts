@@ -298,6 +298,18 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
     await page.screenshot({ path: join(SCREENSHOTS, 'config.png'), fullPage: true })
   })
 
+  it('shows scan text without its bidirectional overrides, so an image name cannot be made to read backwards', async () => {
+    // U+202E would show `evil<RLO>gnp.exe:1` as `evil1:exe.png`; U+2028 would break the line.
+    const spoofed = await postScan(
+      base,
+      aquaScan('sha256:3333', [{ name: 'CVE-2026-0009', severity: 'low' }], 'evil\u202egnp.exe\u2028x\u2066:1'),
+    )
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Scans' }).click()
+    const link = page.locator(`tr[data-scan="${spoofed.id}"] a`)
+    await link.waitFor()
+    expect(await link.innerText()).to.equal('evilgnp.exe x:1')
+  })
+
   it('is readable on a 390 px phone screen without sideways scrolling of the page', async () => {
     await page.setViewportSize({ width: 390, height: 844 })
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Overview' }).click()
