@@ -1,3 +1,5 @@
+import { displaySafe } from './format.js'
+
 // The admin token lives in this module's memory only: never in a URL, a cookie or Web Storage,
 // so a reload or a new tab asks for it again and nothing on disk can leak it.
 let token: string | undefined
@@ -72,5 +74,7 @@ export async function api<T>(path: string, init: { method?: 'GET' | 'POST'; body
     throw new ApiError('That token was refused', response.status)
   }
   if (!response.ok) throw new ApiError(await errorText(response), response.status)
-  return (await response.json()) as T
+  // Every string the console shows comes from here, and most of it from scan bodies: the
+  // messages' sanitising rule applies (no bidirectional overrides, no line separators).
+  return JSON.parse(await response.text(), (_key, value: unknown) => (typeof value === 'string' ? displaySafe(value) : value)) as T
 }

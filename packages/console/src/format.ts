@@ -30,3 +30,13 @@ export function ago(iso: string | null | undefined): string {
 
 /** Severities in the order the API and messages use. */
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'negligible'] as const
+
+/**
+ * Text from the API as it may be shown: bidirectional embedding, override and isolate controls
+ * (U+202A–U+202E, U+2066–U+2069) removed and line and paragraph separators made spaces, as in
+ * every message Postee renders, so a scanned image named `evil<U+202E>gnp.exe` cannot read as
+ * `evilexe.png`. Newlines and tabs stay: error texts and message previews keep their lines.
+ */
+export function displaySafe(text: string): string {
+  return text.replace(/[\u202a-\u202e\u2066-\u2069]/g, '').replace(/[\u2028\u2029]/g, ' ')
+}

@@ -298,6 +298,18 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
     await page.screenshot({ path: join(SCREENSHOTS, 'config.png'), fullPage: true })
   })
 
+  it('shows scan text without its bidirectional overrides, so an image name cannot be made to read backwards', async () => {
+    // U+202E would show `evil<RLO>gnp.exe:1` as `evil1:exe.png`; U+2028 would break the line.
+    const spoofed = await postScan(
+      base,
+      aquaScan('sha256:3333', [{ name: 'CVE-2026-0009', severity: 'low' }], 'evil\u202egnp.exe\u2028x\u2066:1'),
+    )
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Scans' }).click()
+    const link = page.locator(`tr[data-scan="${spoofed.id}"] a`)
+    await link.waitFor()
+    expect(await link.innerText()).to.equal('evilgnp.exe x:1')
+  })
+
   it('is readable on a 390 px phone screen without sideways scrolling of the page', async () => {
     await page.setViewportSize({ width: 390, height: 844 })
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Overview' }).click()
@@ -305,6 +317,17 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
     const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')
     expect(overflow).to.be.at.most(0)
     await page.screenshot({ path: join(SCREENSHOTS, 'overview-phone.png'), fullPage: true })
+    // Every page with a wide table: only the table scrolls sideways, never the page (a hidden
+    // column label positioned outside its scroll box once widened the whole Deliveries page).
+    for (const [link, ready] of [
+      ['Scans', 'table'],
+      ['Deliveries', 'table'],
+    ] as const) {
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: link }).click()
+      await page.locator(ready).first().waitFor()
+      const pageOverflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')
+      expect(pageOverflow, `${link} at 390 px`).to.be.at.most(0)
+    }
     await page.setViewportSize({ width: 1280, height: 900 })
   })
 
