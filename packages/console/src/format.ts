@@ -40,3 +40,8 @@ export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'negligible'] as
 export function displaySafe(text: string): string {
   return text.replace(/[\u202a-\u202e\u2066-\u2069]/g, '').replace(/[\u2028\u2029]/g, ' ')
 }
+
+/** "1 delivery", "3 deliveries": a count with its noun in the right number. */
+export function counted(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`
+}

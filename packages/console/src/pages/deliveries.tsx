@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
 import { api, ApiError } from '../api.js'
-import { clock, when } from '../format.js'
+import { clock, counted, when } from '../format.js'
 import type { Delivery, Overview } from '../types.js'
 import { Badge, ErrorBox, Loaded, LiveStatus, useConfirm, useResource, useTitle } from '../ui.js'
 
@@ -133,8 +133,8 @@ export function DeliveriesPage() {
           ) : (
             <>
               <LiveStatus>
-                {data.deliveries.length} deliveries{dead.length > 0 ? `, ${dead.length} failed or dead` : ''}. Updated at{' '}
-                {clock(ledger.updatedAt!)}
+                {counted(data.deliveries.length, 'delivery', 'deliveries')}
+                {dead.length > 0 ? `, ${dead.length} failed or dead` : ''}. Updated at {clock(ledger.updatedAt!)}
                 {inFlight ? '; refreshing every 2 s while work is in flight.' : '.'}
               </LiveStatus>
               <div class="scroll">

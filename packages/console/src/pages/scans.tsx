@@ -1,5 +1,5 @@
 import { useLocation } from 'preact-iso'
-import { when } from '../format.js'
+import { counted, when } from '../format.js'
 import type { ScanPage } from '../types.js'
 import { Badge, Loaded, LiveStatus, useResource, useTitle } from '../ui.js'
 
@@ -84,7 +84,7 @@ export function ScansPage() {
           ) : (
             <>
               <LiveStatus>
-                {result.total} scans; page {result.page} of {Math.max(1, Math.ceil(result.total / result.pageSize))}.
+                {counted(result.total, 'scan', 'scans')}; page {result.page} of {Math.max(1, Math.ceil(result.total / result.pageSize))}.
               </LiveStatus>
               <div class="scroll">
                 <table>
