@@ -8,6 +8,7 @@ import * as compressedBodies from './migrations/2026-11-26T21-00-00_compressed-b
 import * as aggregationAudience from './migrations/2026-12-01T05-00-00_aggregation-audience.js'
 import * as deliveryStalls from './migrations/2026-12-01T05-00-00_delivery-stalls.js'
 import * as scanSummaries from './migrations/2026-12-01T05-10-00_scan-summaries.js'
+import * as findings from './migrations/2026-12-01T07-00-00_findings.js'
 
 // Listed by hand rather than read from a folder, so the compiled package runs with plain node and
 // a missing file is a build error instead of a silently skipped migration.
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-01T05-00-00_aggregation-audience': aggregationAudience,
   '2026-12-01T05-00-00_delivery-stalls': deliveryStalls,
   '2026-12-01T05-10-00_scan-summaries': scanSummaries,
+  '2026-12-01T07-00-00_findings': findings,
 }
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) }

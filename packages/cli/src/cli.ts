@@ -2,6 +2,7 @@ import { ConfigError } from '@postee/shared'
 import { CHECK_CONFIG_USAGE, checkConfigCommand } from './commands/check-config.js'
 import { DELIVERIES_USAGE, deliveriesCommand } from './commands/deliveries.js'
 import { EXPLAIN_USAGE, explainCommand } from './commands/explain.js'
+import { FINDINGS_USAGE, findingsCommand } from './commands/findings.js'
 import { MIGRATE_USAGE, migrateCommand } from './commands/migrate.js'
 import { REPLAY_USAGE, replayCommand } from './commands/replay.js'
 import { TEST_SEND_USAGE, testSendCommand } from './commands/test-send.js'
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, { readonly run: Command; readonly usage: string }
   explain: { run: explainCommand, usage: EXPLAIN_USAGE },
   'test-send': { run: testSendCommand, usage: TEST_SEND_USAGE },
   deliveries: { run: deliveriesCommand, usage: DELIVERIES_USAGE },
+  findings: { run: findingsCommand, usage: FINDINGS_USAGE },
   replay: { run: replayCommand, usage: REPLAY_USAGE },
   migrate: { run: migrateCommand, usage: MIGRATE_USAGE },
 }

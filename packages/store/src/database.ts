@@ -88,6 +88,28 @@ export interface TlsMaterialTable {
   created_at: Timestamp
 }
 
+/** Whether a finding is in its image's latest scan (`open`) or was left out of a later one (`fixed`). */
+export type FindingState = 'open' | 'fixed'
+
+/** The findings table: the lifecycle of each finding of each image (registry, image). */
+export interface FindingsTable {
+  id: Generated<number>
+  registry: string
+  image: string
+  /** SHA-256 of the length-prefixed resource, version and vulnerability. */
+  finding_key: Buffer
+  resource: string
+  resource_version: string
+  vulnerability: string
+  severity: string
+  fix_version: string
+  state: FindingState
+  first_seen: Timestamp
+  last_seen: Timestamp
+  fixed_at: Timestamp | null
+  times_reopened: Generated<number>
+}
+
 /** The schema the migrations create, as kysely sees it. */
 export interface Database {
   scan_history: ScanHistoryTable
@@ -95,6 +117,7 @@ export interface Database {
   deliveries: DeliveriesTable
   tls_material: TlsMaterialTable
   aggregation_windows: AggregationWindowsTable
+  findings: FindingsTable
 }
 
 /** Options for the connection pool. */

@@ -11,6 +11,7 @@ import {
 } from '@postee/shared'
 import { packBody, packSummary } from './body.js'
 import type { Database } from './database.js'
+import { syncFindings } from './finding.repository.js'
 import type { PlannedDelivery, ScanToRecord } from './scan.repository.js'
 
 // The write half of recordScans: everything a batch stores, in one statement.
@@ -42,7 +43,8 @@ function historyGroups(inputs: readonly ScanToRecord[], decisions: readonly Resc
 
 /**
  * Every write of a batch in one statement: the scan records, the history (unchanged: only when
- * last seen and by whom; new or changed: the finding set), and the delivery rows. Deliveries
+ * last seen and by whom; new or changed: the finding set), and the delivery rows; then the
+ * finding lifecycle (syncFindings). Deliveries
  * to queue are stamped enqueued now, since ingest queues them right after the commit; if that
  * fails it clears the stamp, and the relay covers a crash in between.
  */
@@ -103,6 +105,13 @@ export async function writeAll(
       returning 1)
     select (select count(*) from new_scans) as scans, (select count(*) from seen) as seen,
       (select count(*) from stored) as stored, (select count(*) from planned) as deliveries`.execute(db)
+  // The finding lifecycle: a new or changed scan sets its image's open findings, an unchanged one
+  // only says they are still there.
+  await syncFindings(
+    db,
+    groups.flatMap((g) => (g.latest ? [{ registry: g.scan.registry, image: g.scan.image, findings: g.latest.scan.findings }] : [])),
+    seen.map((g) => ({ registry: g.scan.registry, image: g.scan.image })),
+  )
 }
 
 function historyRow({ id, scan, fingerprint }: ScanToRecord) {

@@ -1,11 +1,22 @@
 import express, { type Router } from 'express'
-import { DELIVERY_LIST_LIMIT, getScanView, listDeliveries, replayDeliveries, type DeliveryStatus, type ReplaySelector } from '@postee/store'
+import {
+  DELIVERY_LIST_LIMIT,
+  FINDING_LIST_LIMIT,
+  getScanView,
+  isFindingCursor,
+  listDeliveries,
+  listFindings,
+  replayDeliveries,
+  type DeliveryStatus,
+  type FindingFilter,
+  type ReplaySelector,
+} from '@postee/store'
 import type { IngestDependencies } from '../ingest-scan.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'buffered', 'sending', 'sent', 'failed', 'dead']
 
-/** The read-only API: `/api/scans/:id` and `/api/deliveries`. */
+/** The operator API: `/api/scans/:id`, `/api/deliveries`, `/api/findings` and replay. */
 export function apiRoutes(deps: IngestDependencies): Router {
   const router = express.Router()
   router.get('/scans/:id', async (req, res) => {
@@ -47,6 +58,14 @@ export function apiRoutes(deps: IngestDependencies): Router {
     })
     res.json({ deliveries })
   })
+  router.get('/findings', async (req, res) => {
+    const filter = findingFilter(req.query)
+    if (typeof filter === 'string') {
+      res.status(400).json({ error: filter })
+      return
+    }
+    res.json(await listFindings(deps.db, filter))
+  })
   router.post('/deliveries/replay', express.json({ limit: '1mb' }), async (req, res) => {
     const selector = replaySelector(req.body)
     if (typeof selector === 'string') {
@@ -85,4 +104,32 @@ function replaySelector(body: unknown): ReplaySelector | string {
   }
   if (Object.keys(selector).length === 0 && all !== true) return `say which deliveries to replay: ${usage}`
   return selector
+}
+
+const FINDING_STATES = ['open', 'fixed'] as const
+
+/** Reads the query of `GET /api/findings`; a string is what is wrong with it. */
+function findingFilter(query: Record<string, unknown>): FindingFilter | string {
+  const { registry, image, state, vulnerability, limit, cursor } = query
+  const filter: { -readonly [K in keyof FindingFilter]: FindingFilter[K] } = {}
+  for (const [name, value] of Object.entries({ registry, image, vulnerability })) {
+    if (value === undefined) continue
+    if (typeof value !== 'string') return `${name} must be given once, as text`
+    filter[name as 'registry' | 'image' | 'vulnerability'] = value
+  }
+  if (state !== undefined) {
+    if (!FINDING_STATES.includes(state as (typeof FINDING_STATES)[number])) return `state must be one of ${FINDING_STATES.join(', ')}`
+    filter.state = state as (typeof FINDING_STATES)[number]
+  }
+  if (limit !== undefined) {
+    const n = typeof limit === 'string' && /^\d+$/.test(limit) ? Number(limit) : Number.NaN
+    if (!(n >= 1 && n <= FINDING_LIST_LIMIT.max))
+      return `limit must be a whole number from 1 to ${FINDING_LIST_LIMIT.max} (default ${FINDING_LIST_LIMIT.default})`
+    filter.limit = n
+  }
+  if (cursor !== undefined) {
+    if (typeof cursor !== 'string' || !isFindingCursor(cursor)) return 'cursor must be the `next` of a previous page, as returned'
+    filter.cursor = cursor
+  }
+  return filter
 }
