@@ -50,14 +50,15 @@ describe('config/environment (one schema for every variable)', () => {
   })
 
   for (const [key, row] of Object.entries(ENVIRONMENT_VARIABLES)) {
-    it(`${row.name}: its default is valid${'alias' in row ? `, and ${row.name} wins over ${row.alias}` : ''}`, () => {
+    const alias = (row as { alias?: string }).alias
+    it(`${row.name}: its default is valid${alias ? `, and ${row.name} wins over ${alias}` : ''}`, () => {
       expect(() => row.schema.parse(undefined)).not.to.throw()
-      if (!('alias' in row)) return
+      if (alias === undefined) return
       const bad = 'not valid here:'
       // The alias alone decides, and its name is the one a problem names.
-      if (key !== 'configPath') expect(problems({ [row.alias]: bad })[0]).to.match(new RegExp(`^environment › ${row.alias}: `))
+      if (key !== 'configPath') expect(problems({ [alias]: bad })[0]).to.match(new RegExp(`^environment › ${alias}: `))
       // With both set, the AQUAALERT_ name decides and a bad alias is not even read.
-      expect(() => readEnvironment({ [row.name]: ':9000', [row.alias]: bad })).not.to.throw()
+      expect(() => readEnvironment({ [row.name]: ':9000', [alias]: bad })).not.to.throw()
     })
   }
 
