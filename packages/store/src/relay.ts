@@ -1,21 +1,8 @@
-import { ConfigError, type ConfigProblem } from '@postee/shared'
+import { DEFAULT_RELAY_SETTINGS, type RelaySettings } from '@postee/shared'
 import { sql, type Kysely } from 'kysely'
 import type { Database } from './database.js'
 import { markEnqueued } from './delivery.repository.js'
 import type { DeliveryQueues } from './delivery-queue.js'
-
-/** When the relay considers an in-flight delivery's job possibly missing. */
-export interface RelaySettings {
-  /** A pending row never enqueued (Redis was down at commit) is relayed after this long. */
-  readonly unqueuedAfterMs: number
-  /** An enqueued row still in flight is re-added after this long, in case Redis lost its job. */
-  readonly requeueAfterMs: number
-  /** Rows per pass. */
-  readonly batchSize: number
-}
-
-/** Defaults: quick for the Redis-was-down case, patient for jobs that are merely waiting. */
-export const DEFAULT_RELAY_SETTINGS: RelaySettings = { unqueuedAfterMs: 5_000, requeueAfterMs: 120_000, batchSize: 500 }
 
 /**
  * One relay pass: enqueues in-flight deliveries whose job may not exist (never enqueued, or
@@ -51,31 +38,4 @@ export async function relayPendingDeliveries(
     rows.map((row) => row.id),
   )
   return rows.length
-}
-
-/**
- * Relay settings from POSTEE_RELAY_UNQUEUED_MS and POSTEE_RELAY_REQUEUE_MS (the defaults above
- * when unset); throws a ConfigError naming every variable that is not a number ≥ 0.
- */
-export function relaySettingsFromEnv(env: NodeJS.ProcessEnv): RelaySettings {
-  const problems: ConfigProblem[] = []
-  const read = (name: string, fallback: number): number => {
-    const text = env[name]
-    if (text === undefined || text.trim() === '') return fallback
-    const value = Number(text)
-    if (Number.isFinite(value) && value >= 0) return value
-    problems.push({
-      item: 'environment',
-      key: name,
-      message: `${JSON.stringify(text)} is not a number of milliseconds ≥ 0; write e.g. ${fallback}`,
-    })
-    return fallback
-  }
-  const settings = {
-    unqueuedAfterMs: read('POSTEE_RELAY_UNQUEUED_MS', DEFAULT_RELAY_SETTINGS.unqueuedAfterMs),
-    requeueAfterMs: read('POSTEE_RELAY_REQUEUE_MS', DEFAULT_RELAY_SETTINGS.requeueAfterMs),
-    batchSize: DEFAULT_RELAY_SETTINGS.batchSize,
-  }
-  if (problems.length > 0) throw new ConfigError(problems, 'Invalid environment')
-  return settings
 }

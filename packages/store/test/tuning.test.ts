@@ -1,7 +1,6 @@
 import { expect } from 'chai'
-import { ConfigError } from '@postee/shared'
+import { ConfigError, readEnvironment } from '@postee/shared'
 import { INGEST_ENTRY, DISPATCHER_ENTRY, startProcess } from '@postee/testkit'
-import { readServiceEnv, relaySettingsFromEnv, tuningFromEnv } from '../src/index.js'
 
 function problemKeys(read: () => unknown): string[] {
   try {
@@ -15,19 +14,24 @@ function problemKeys(read: () => unknown): string[] {
 
 describe('process tuning from the environment', () => {
   it('uses the documented defaults', () => {
-    expect(tuningFromEnv({})).to.deep.equal({ lockMs: 30_000, stalledCheckMs: 15_000, drainGraceMs: 20_000, relayIntervalMs: 5_000 })
-    expect(relaySettingsFromEnv({})).to.deep.equal({ unqueuedAfterMs: 5_000, requeueAfterMs: 120_000, batchSize: 500 })
+    expect(readEnvironment({}).tuning).to.deep.equal({
+      lockMs: 30_000,
+      stalledCheckMs: 15_000,
+      drainGraceMs: 20_000,
+      relayIntervalMs: 5_000,
+    })
+    expect(readEnvironment({}).relaySettings).to.deep.equal({ unqueuedAfterMs: 5_000, requeueAfterMs: 120_000, batchSize: 500 })
   })
 
   it('reads every variable, and lists every bad one at once', () => {
-    expect(tuningFromEnv({ POSTEE_LOCK_DURATION_MS: '2000', POSTEE_STALLED_INTERVAL_MS: '1000' })).to.include({
+    expect(readEnvironment({ POSTEE_LOCK_DURATION_MS: '2000', POSTEE_STALLED_INTERVAL_MS: '1000' }).tuning).to.include({
       lockMs: 2_000,
       stalledCheckMs: 1_000,
     })
-    expect(() => tuningFromEnv({ POSTEE_LOCK_DURATION_MS: '30s', POSTEE_DRAIN_GRACE_MS: '5' })).to.throw(
+    expect(() => readEnvironment({ POSTEE_LOCK_DURATION_MS: '30s', POSTEE_DRAIN_GRACE_MS: '5' })).to.throw(
       /environment › POSTEE_LOCK_DURATION_MS: "30s" is not a whole number of milliseconds ≥ 100; write e.g. 30000\n\s+environment › POSTEE_DRAIN_GRACE_MS: "5" is not/,
     )
-    expect(() => relaySettingsFromEnv({ POSTEE_RELAY_REQUEUE_MS: 'soon' })).to.throw(
+    expect(() => readEnvironment({ POSTEE_RELAY_REQUEUE_MS: 'soon' })).to.throw(
       /environment › POSTEE_RELAY_REQUEUE_MS: "soon" is not a number of milliseconds ≥ 0/,
     )
   })
@@ -42,7 +46,7 @@ describe('every environment setting of a service, in one round', () => {
   }
 
   it('lists the runtime, tuning and relay problems together, in one format', () => {
-    expect(problemKeys(() => readServiceEnv(BAD))).to.have.members([
+    expect(problemKeys(() => readEnvironment(BAD))).to.have.members([
       'environment › POSTEE_LOG_LEVEL',
       'environment › REDIS_URL',
       'environment › POSTEE_LOCK_DURATION_MS',
@@ -51,7 +55,7 @@ describe('every environment setting of a service, in one round', () => {
   })
 
   it('reads all three when every variable is valid', () => {
-    const settings = readServiceEnv({ POSTEE_LOCK_DURATION_MS: '2000', POSTEE_RELAY_REQUEUE_MS: '60000', POSTEE_LOG_LEVEL: 'debug' })
+    const settings = readEnvironment({ POSTEE_LOCK_DURATION_MS: '2000', POSTEE_RELAY_REQUEUE_MS: '60000', POSTEE_LOG_LEVEL: 'debug' })
     expect(settings.env.logLevel).to.equal('debug')
     expect(settings.tuning.lockMs).to.equal(2_000)
     expect(settings.relaySettings.requeueAfterMs).to.equal(60_000)

@@ -1,5 +1,14 @@
 import { sql } from 'kysely'
-import { ConfigError, loadConfigFile, type Config, type Integration, type RuntimeEnv } from '@postee/shared'
+import {
+  ConfigError,
+  loadConfigFile,
+  readEnvironment,
+  type Config,
+  type Environment,
+  type Integration,
+  type RelaySettings,
+  type RuntimeEnv,
+} from '@postee/shared'
 import {
   DeliveryQueues,
   DependencyStatus,
@@ -10,7 +19,6 @@ import {
   listenOn,
   listenProblem,
   openDatabase,
-  readServiceEnv,
   redisAnswers,
   redisProbe,
   relayPendingDeliveries,
@@ -18,8 +26,6 @@ import {
   watchRedis,
   withTimeout,
   type Logger,
-  type RelaySettings,
-  type ServiceEnv,
 } from '@postee/store'
 import { relayAggregationWindows } from './aggregation/window-relay.js'
 import { createHealthServer } from './health-server.js'
@@ -141,9 +147,9 @@ async function main(): Promise<void> {
 }
 
 // Everything read from the environment, checked before anything starts.
-function readEnv(): ServiceEnv {
+function readEnv(): Environment {
   try {
-    return readServiceEnv(process.env)
+    return readEnvironment(process.env)
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
     process.stderr.write(`postee dispatcher: the environment is invalid, nothing was started.\n${error.message}\n`)

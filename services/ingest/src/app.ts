@@ -4,7 +4,7 @@ import { isPostgresConnectionError } from '@postee/store'
 import { apiRoutes } from './http/api-routes.js'
 import { authenticateScan, requireAdmin, type IngestCredentials } from './http/auth.js'
 import { bodyIdleTimeout, perClientLimit, refuse } from './http/connection-guard.js'
-import { BodyBudget, bodyBudgetFromEnv } from './http/admission.js'
+import { BodyBudget, bodyBudgetBytes } from './http/admission.js'
 import { scanRoutes } from './http/scan-routes.js'
 import type { IngestDependencies } from './ingest-scan.js'
 import { consoleApiRoutes } from './http/console-api-routes.js'
@@ -23,7 +23,7 @@ export interface AppDependencies extends IngestDependencies {
   readonly reload?: () => Promise<{ readonly applied: boolean; readonly problems?: readonly string[] }>
   /** Per-client cap, body idle timeout and the budget for unverified signed bodies; the defaults when absent. */
   readonly httpLimits?: HttpLimits
-  /** Bytes of scan bodies processed at once (POSTEE_INGEST_BODY_BUDGET_MB); default: see bodyBudgetFromEnv. */
+  /** Bytes of scan bodies processed at once (POSTEE_INGEST_BODY_BUDGET_MB); default: see bodyBudgetBytes. */
   readonly bodyBudgetBytes?: number
 }
 
@@ -61,7 +61,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use('/api', auth, apiRoutes(deps))
   const maxBodyBytes = () => deps.config().common.maxBodyBytes
   const scanAuth = authenticateScan(deps.credentials, { maxBodyBytes, unverifiedBodyBytes: () => limits.unverifiedBodyBytes })
-  const budget = new BodyBudget(deps.bodyBudgetBytes ?? bodyBudgetFromEnv({}))
+  const budget = new BodyBudget(deps.bodyBudgetBytes ?? bodyBudgetBytes(undefined))
   app.use(scanRoutes(deps, scanAuth, maxBodyBytes, () => deps.credentials().hmacSecrets, budget))
   app.use((req, res) => {
     // An unread body is not read just to be discarded.

@@ -1,7 +1,16 @@
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { sql } from 'kysely'
-import { ConfigError, loadConfigFile, type Config, type HttpLimits, type RuntimeEnv } from '@postee/shared'
+import {
+  ConfigError,
+  loadConfigFile,
+  readEnvironment,
+  type Config,
+  type HttpLimits,
+  type ProcessTuning,
+  type RelaySettings,
+  type RuntimeEnv,
+} from '@postee/shared'
 import { migrateToLatest } from '@postee/migrations'
 import {
   DeliveryQueues,
@@ -14,8 +23,6 @@ import {
   listenOn,
   listenProblem,
   openDatabase,
-  readEnvSettings,
-  readServiceEnv,
   redisAnswers,
   redisProbe,
   relayPendingDeliveries,
@@ -23,12 +30,10 @@ import {
   watchRedis,
   withTimeout,
   type Logger,
-  type ProcessTuning,
-  type RelaySettings,
 } from '@postee/store'
 import { createApp } from './app.js'
 import { guardServer, serverOptions } from './http/connection-guard.js'
-import { bodyBudgetFromEnv } from './http/admission.js'
+import { bodyBudgetBytes } from './http/admission.js'
 import { createIngestMetrics } from './metrics.js'
 import { httpsOptions, resolveTlsPair } from './tls.js'
 
@@ -229,12 +234,14 @@ async function loadSettings(): Promise<{
   bodyBudgetBytes: number
 }> {
   try {
-    const { service, bodyBudgetBytes } = readEnvSettings(process.env, {
-      service: readServiceEnv,
-      bodyBudgetBytes: (env) => bodyBudgetFromEnv(env),
-    })
-    const { env, tuning, relaySettings } = service
-    return { env, tuning, relaySettings, bodyBudgetBytes, config: await loadConfigFile(env.configPath, process.env) }
+    const { env, tuning, relaySettings, ingestBodyBudgetMb } = readEnvironment(process.env)
+    return {
+      env,
+      tuning,
+      relaySettings,
+      bodyBudgetBytes: bodyBudgetBytes(ingestBodyBudgetMb),
+      config: await loadConfigFile(env.configPath, process.env),
+    }
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`postee ingest: the configuration is invalid, nothing was started.\n${error.message}\n`)

@@ -1,10 +1,17 @@
 import { expect } from 'chai'
-import { HTTP_LIMIT_DEFAULTS, readHttpLimits, type HttpLimits } from './http-limits.js'
+import { ConfigError } from './config-error.js'
+import { readEnvironment } from './environment.js'
+import { HTTP_LIMIT_DEFAULTS, type HttpLimits } from './http-limits.js'
 import type { ConfigProblem } from './types.js'
 
-function read(env: NodeJS.ProcessEnv): { limits: HttpLimits; problems: ConfigProblem[] } {
-  const problems: ConfigProblem[] = []
-  return { limits: readHttpLimits(env, problems), problems }
+// The limits read through the one environment schema, or (undefined and) the problems it lists.
+function read(env: NodeJS.ProcessEnv): { limits: HttpLimits | undefined; problems: readonly ConfigProblem[] } {
+  try {
+    return { limits: readEnvironment(env).env.httpLimits, problems: [] }
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    return { limits: undefined, problems: error.problems }
+  }
 }
 
 describe('config/http-limits', () => {
@@ -28,7 +35,7 @@ describe('config/http-limits', () => {
     it(`${name}=${value.trim()} → ${field} ${String(expected)}`, () => {
       const { limits, problems } = read({ [name]: value })
       expect(problems).to.deep.equal([])
-      expect(limits[field]).to.equal(expected)
+      expect(limits?.[field]).to.equal(expected)
     })
   }
 
@@ -45,7 +52,7 @@ describe('config/http-limits', () => {
       expect(problems).to.have.length(1)
       expect(problems[0]).to.include({ item: 'environment', key: name })
       expect(problems[0]!.message).to.match(message)
-      expect(limits).to.deep.equal(HTTP_LIMIT_DEFAULTS)
+      expect(limits).to.equal(undefined)
     })
   }
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { ConfigError } from './config-error.js'
-import { connectionHost, parseListenAddress, readRuntimeEnv } from './runtime-env.js'
+import { readRuntimeEnv } from './environment.js'
+import { connectionHost, parseListenAddress } from './runtime-env.js'
 
 function envError(env: NodeJS.ProcessEnv): ConfigError {
   try {

@@ -1,5 +1,6 @@
 import { expect } from 'chai'
-import { BodyBudget, bodyBudgetFromEnv, expectedBodyBytes } from './admission.js'
+import { readEnvironment } from '@postee/shared'
+import { BodyBudget, bodyBudgetBytes, expectedBodyBytes } from './admission.js'
 
 const MB = 1024 * 1024
 
@@ -69,9 +70,11 @@ describe('ingest body budget', () => {
   }
 
   it('defaults to an eighth of the heap limit and reads POSTEE_INGEST_BODY_BUDGET_MB', () => {
-    expect(bodyBudgetFromEnv({}, 208 * MB)).to.equal(26 * MB)
-    expect(bodyBudgetFromEnv({ POSTEE_INGEST_BODY_BUDGET_MB: '64' }, 208 * MB)).to.equal(64 * MB)
-    expect(() => bodyBudgetFromEnv({ POSTEE_INGEST_BODY_BUDGET_MB: 'lots' })).to.throw(
+    const budget = (env: NodeJS.ProcessEnv) => bodyBudgetBytes(readEnvironment(env).ingestBodyBudgetMb, 208 * MB)
+    expect(budget({})).to.equal(26 * MB)
+    expect(budget({ POSTEE_INGEST_BODY_BUDGET_MB: '64' })).to.equal(64 * MB)
+    expect(budget({ POSTEE_INGEST_BODY_BUDGET_MB: '0.5' })).to.equal(MB / 2)
+    expect(() => budget({ POSTEE_INGEST_BODY_BUDGET_MB: 'lots' })).to.throw(
       /POSTEE_INGEST_BODY_BUDGET_MB: "lots" is not a positive number of MB/,
     )
   })

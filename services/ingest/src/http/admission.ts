@@ -1,6 +1,5 @@
 import { getHeapStatistics } from 'node:v8'
 import type express from 'express'
-import { ConfigError } from '@postee/shared'
 
 /**
  * Admits scan bodies against a memory budget: what the bodies in flight may weigh together.
@@ -45,33 +44,14 @@ export class BodyBudget {
   }
 }
 
-/** The variable that sets the budget, in MB. */
-export const BODY_BUDGET_VARIABLE = 'POSTEE_INGEST_BODY_BUDGET_MB'
-
 /**
- * The budget in bytes: POSTEE_INGEST_BODY_BUDGET_MB, else an eighth of the V8 heap limit (26 MB
- * under the images' --max-old-space-size=160, whose heap limit is 208 MB; 38 MB under 256): one
- * body at the 20 MB default limit, or many small ones, at a time. Measured: a 26 MB Aqua scan is
- * stored under the 160 MB heap limit, a 30 MB one is not. Throws naming the variable when it is
- * not a positive number.
+ * The budget in bytes: POSTEE_INGEST_BODY_BUDGET_MB (read by readEnvironment), else an eighth of
+ * the V8 heap limit (26 MB under the images' --max-old-space-size=160, whose heap limit is 208 MB;
+ * 38 MB under 256): one body at the 20 MB default limit, or many small ones, at a time. Measured:
+ * a 26 MB Aqua scan is stored under the 160 MB heap limit, a 30 MB one is not.
  */
-export function bodyBudgetFromEnv(env: NodeJS.ProcessEnv, heapLimitBytes = getHeapStatistics().heap_size_limit): number {
-  const text = env[BODY_BUDGET_VARIABLE]
-  if (text === undefined || text.trim() === '') return Math.floor(heapLimitBytes / 8)
-  const mb = Number(text)
-  if (!Number.isFinite(mb) || mb <= 0) {
-    throw new ConfigError(
-      [
-        {
-          item: 'environment',
-          key: BODY_BUDGET_VARIABLE,
-          message: `${JSON.stringify(text)} is not a positive number of MB; write e.g. 26`,
-        },
-      ],
-      'Invalid environment',
-    )
-  }
-  return Math.floor(mb * 1024 * 1024)
+export function bodyBudgetBytes(budgetMb: number | undefined, heapLimitBytes = getHeapStatistics().heap_size_limit): number {
+  return budgetMb === undefined ? Math.floor(heapLimitBytes / 8) : Math.floor(budgetMb * 1024 * 1024)
 }
 
 /**
