@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import type { AggregationSettings } from '../config/types.js'
-import { batchSize, isAggregated, isDue, isFull, mustFlushNow, windowEnd, windowKey } from './rules.js'
+import { batchSize, flushesByCount, isAggregated, isDue, isFull, mustFlushNow, windowEnd, windowKey } from './rules.js'
 
 const MINUTE = 60_000
 const BY_COUNT: AggregationSettings = { issuesNumber: 3, timeoutMs: undefined }
@@ -20,6 +20,15 @@ describe('aggregation/rules: which outputs hold, when a window ends, when it flu
   ]
   for (const [name, settings, expected] of aggregated)
     it(`isAggregated ${name}: ${expected}`, () => expect(isAggregated(settings)).to.equal(expected))
+
+  const byCount: [string, AggregationSettings, boolean][] = [
+    ['by count', BY_COUNT, true],
+    ['by time', BY_TIME, false],
+    ['by count and time', BOTH, true],
+    ['neither', NEITHER, false],
+  ]
+  for (const [name, settings, expected] of byCount)
+    it(`flushesByCount ${name}: ${expected}`, () => expect(flushesByCount(settings)).to.equal(expected))
 
   const ends: [string, AggregationSettings, Date | null][] = [
     ['by count: no end', BY_COUNT, null],

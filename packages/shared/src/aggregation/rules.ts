@@ -15,6 +15,11 @@ export function windowEnd(openedAt: Date, settings: AggregationSettings): Date |
   return settings.timeoutMs === undefined ? null : new Date(openedAt.getTime() + settings.timeoutMs)
 }
 
+/** Whether an output flushes by count (Aggregate-Issues-Number > 1), so counting what is held matters. */
+export function flushesByCount(settings: AggregationSettings): boolean {
+  return settings.issuesNumber !== undefined
+}
+
 /** Whether a window holding `held` deliveries has reached Aggregate-Issues-Number and flushes at once. */
 export function isFull(held: number, settings: AggregationSettings): boolean {
   return settings.issuesNumber !== undefined && held >= settings.issuesNumber
