@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import type { AggregationSettings } from '@postee/shared'
+import { batchSize, flushesByCount, isDue, isFull, windowEnd, windowKey, type AggregationSettings } from '@postee/shared'
 import type { Database } from './database.js'
 
 /** What ingest must schedule after committing held deliveries of one output. */
@@ -34,15 +34,17 @@ function outputLock(output: string) {
  */
 export async function holdForAggregation(trx: Kysely<Database>, held: readonly HeldDelivery[]): Promise<AggregationTrigger[]> {
   const byWindow = new Map(
-    held.map((h) => [`${h.output}\u001f${h.audience ?? ''}`, { output: h.output, audience: h.audience ?? '', aggregation: h.aggregation }]),
+    held.map((h) => [windowKey(h.output, h.audience ?? ''), { output: h.output, audience: h.audience ?? '', aggregation: h.aggregation }]),
   )
   const triggers: AggregationTrigger[] = []
   const locked = new Set<string>()
   for (const key of [...byWindow.keys()].sort()) {
     const { output, audience, aggregation } = byWindow.get(key)!
-    const { issuesNumber, timeoutMs } = aggregation
+    const { timeoutMs } = aggregation
     if (!locked.has(output)) await sql`select pg_advisory_xact_lock_shared(${outputLock(output)})`.execute(trx)
     locked.add(output)
+    // windowEnd (@postee/shared) in SQL: the window opens at the transaction's now(), the clock
+    // the flush compares against.
     const flushAt = timeoutMs === undefined ? sql`null` : sql`now() + make_interval(secs => ${timeoutMs / 1000})`
     const opened = await sql<{ opened_at: Date; flush_at: Date | null }>`
       insert into aggregation_windows (output, audience, opened_at, flush_at) values (${output}, ${audience}, now(), ${flushAt})
@@ -52,7 +54,7 @@ export async function holdForAggregation(trx: Kysely<Database>, held: readonly H
       output,
       audience,
       opened: row ? { openedAt: row.opened_at, flushAt: row.flush_at } : undefined,
-      full: issuesNumber !== undefined && (await countHeld(trx, output, audience)) >= issuesNumber,
+      full: flushesByCount(aggregation) && isFull(await countHeld(trx, output, audience), aggregation),
     })
   }
   return triggers
@@ -92,7 +94,7 @@ export async function flushOutput(
   batchId: string,
   audience = '',
 ): Promise<FlushOutcome> {
-  const { issuesNumber, timeoutMs } = output.aggregation
+  const { aggregation } = output
   const thisWindow = { output: output.name, audience }
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${outputLock(output.name)})`.execute(trx)
@@ -119,11 +121,10 @@ export async function flushOutput(
       .where('audience', '=', audience)
       .executeTakeFirst()
     // A window lost to a crash between commits is rebuilt from the first held delivery.
-    const flushAt = window ? window.flush_at : windowEnd(held[0]!.created_at, timeoutMs)
+    const flushAt = window ? window.flush_at : windowEnd(held[0]!.created_at, aggregation)
     // An output whose aggregation keys were removed by a reload flushes what it still holds now.
-    const stillAggregated = issuesNumber !== undefined || timeoutMs !== undefined
-    const due = !stillAggregated || (flushAt !== null && flushAt.getTime() <= now.getTime())
-    const full = issuesNumber !== undefined && held.length >= issuesNumber
+    const due = isDue(flushAt, now, aggregation)
+    const full = isFull(held.length, aggregation)
     if (!due && !full) {
       if (!window)
         await trx
@@ -132,7 +133,7 @@ export async function flushOutput(
           .execute()
       return { batch: undefined, next: undefined, notBefore: flushAt ?? undefined }
     }
-    const taken = issuesNumber === undefined ? held : held.slice(0, issuesNumber)
+    const taken = held.slice(0, batchSize(held.length, aggregation))
     await trx
       .insertInto('deliveries')
       .values({ id: batchId, scan_id: null, output: output.name, audience, kind: output.kind, status: 'pending' })
@@ -150,18 +151,14 @@ export async function flushOutput(
     await trx.deleteFrom('aggregation_windows').where('output', '=', output.name).where('audience', '=', audience).execute()
     if (remaining.length === 0) return { batch: { id: batchId, size: taken.length }, next: undefined, notBefore: undefined }
     const openedAt = remaining[0]!.created_at
-    const nextFlushAt = windowEnd(openedAt, timeoutMs)
+    const nextFlushAt = windowEnd(openedAt, aggregation)
     await trx
       .insertInto('aggregation_windows')
       .values({ ...thisWindow, opened_at: openedAt, flush_at: nextFlushAt })
       .execute()
-    const nextFull = issuesNumber !== undefined && remaining.length >= issuesNumber
+    const nextFull = isFull(remaining.length, aggregation)
     return { batch: { id: batchId, size: taken.length }, next: { openedAt, flushAt: nextFlushAt, full: nextFull }, notBefore: undefined }
   })
-}
-
-function windowEnd(openedAt: Date, timeoutMs: number | undefined): Date | null {
-  return timeoutMs === undefined ? null : new Date(openedAt.getTime() + timeoutMs)
 }
 
 /** An open window, for the relay: its flush must be scheduled. */

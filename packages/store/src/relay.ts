@@ -8,7 +8,8 @@ import type { DeliveryQueues } from './delivery-queue.js'
  * One relay pass: enqueues in-flight deliveries whose job may not exist (never enqueued, or
  * enqueued long ago and Redis may have lost it). Safe to run from every replica at once: job id =
  * delivery id makes a second add a no-op, and the ledger refuses a delivery already final.
- * Returns how many rows it handed to the queue.
+ * Runs in every ingest and dispatcher process; why both: docs/delivery-guarantees.md, "Where the
+ * relay runs". Returns how many rows it handed to the queue.
  */
 export async function relayPendingDeliveries(
   db: Kysely<Database>,

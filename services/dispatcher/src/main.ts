@@ -205,6 +205,7 @@ async function loadConfig(env: RuntimeEnv, log: Logger): Promise<Config | undefi
   return config
 }
 
+// Both relays; where each runs and why: docs/delivery-guarantees.md, "Where the relay runs".
 function startRelay(
   db: ReturnType<typeof openDatabase>,
   producer: DeliveryQueues,

@@ -3,9 +3,11 @@ import type { Kysely } from 'kysely'
 import {
   GroupCommit,
   audienceKey,
+  isAggregated,
   routeScan,
   scanFingerprint,
   windowFlushJobId,
+  windowKey,
   type Config,
   type Scan,
   type ScanOutcome,
@@ -125,9 +127,8 @@ function planDeliveries(deps: IngestDependencies, input: ScanToRecord, outcome: 
       continue
     }
     const { aggregation } = integration
-    const aggregated = aggregation.issuesNumber !== undefined || aggregation.timeoutMs !== undefined
     planned.push(
-      aggregated
+      isAggregated(aggregation)
         ? {
             id: randomUUID(),
             output: integration.name,
@@ -196,7 +197,7 @@ async function enqueueCommitted(deps: IngestDependencies, recorded: readonly Rec
     }
   }
   // Scans of one batch share their windows' triggers: schedule each once.
-  const triggers = new Map(recorded.flatMap((r) => r.aggregation).map((t) => [`${t.output}\u001f${t.audience}`, t]))
+  const triggers = new Map(recorded.flatMap((r) => r.aggregation).map((t) => [windowKey(t.output, t.audience), t]))
   await scheduleFlushes(deps, [...triggers.values()], deps.log)
   return recorded.map(() => undefined)
 }

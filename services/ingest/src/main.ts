@@ -166,6 +166,7 @@ async function main(): Promise<void> {
     statementTimeoutMs: 300_000,
   })
   const timers = [
+    // The delivery relay runs here and in the dispatcher: docs/delivery-guarantees.md, "Where the relay runs".
     repeat(
       settings.tuning.relayIntervalMs,
       async () => {

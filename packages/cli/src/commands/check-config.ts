@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { ConfigError, loadConfigFile, readRuntimeEnv, type Config, type Integration } from '@postee/shared'
+import { ConfigError, isAggregated, loadConfigFile, readRuntimeEnv, type Config, type Integration } from '@postee/shared'
 import { duration } from '../format.js'
 import { table, type CommandIo, type ExitCode } from '../io.js'
 
@@ -28,10 +28,9 @@ function describeDelivery(integration: Integration): string {
   const d = integration.delivery
   const rate = d.rateLimit ? `${d.rateLimit.max}/${duration(d.rateLimit.perMs)}` : 'unlimited'
   const { issuesNumber, timeoutMs } = integration.aggregation
-  const aggregation =
-    issuesNumber !== undefined || timeoutMs !== undefined
-      ? `; aggregate ${[issuesNumber && `${issuesNumber} scans`, timeoutMs && duration(timeoutMs)].filter(Boolean).join(' or ')}`
-      : ''
+  const aggregation = isAggregated(integration.aggregation)
+    ? `; aggregate ${[issuesNumber && `${issuesNumber} scans`, timeoutMs && duration(timeoutMs)].filter(Boolean).join(' or ')}`
+    : ''
   return `${d.attempts} attempts, timeout ${duration(d.timeoutMs)}, rate ${rate}, concurrency ${d.concurrency}${aggregation}`
 }
 

@@ -1,5 +1,6 @@
 import {
   SEVERITIES,
+  isAggregated,
   routeScan,
   type Config,
   type DeliveryBatch,
@@ -85,7 +86,7 @@ export function explainScan(
     if (!decision.send) return { name, kind, send: false, key: decision.key, reason: decision.reason }
     const { issuesNumber, timeoutMs } = integration.aggregation
     const aggregation = {
-      held: issuesNumber !== undefined || timeoutMs !== undefined,
+      held: isAggregated(integration.aggregation),
       issuesNumber: issuesNumber ?? null,
       timeoutMs: timeoutMs ?? null,
     }

@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely'
-import { windowFlushJobId, type Integration } from '@postee/shared'
+import { mustFlushNow, windowEnd, windowFlushJobId, type Integration } from '@postee/shared'
 import { listOpenWindows, type Database, type DeliveryQueues } from '@postee/store'
 
 /**
  * Makes sure every output (and audience) with held deliveries has its flush scheduled, whatever was lost (a
  * Redis restart, a crash between commit and enqueue): the window's deterministic job id makes this
- * a no-op when the job exists. Returns how many windows it looked at.
+ * a no-op when the job exists. Runs only in the dispatcher (docs/delivery-guarantees.md, "Where the
+ * relay runs"). Returns how many windows it looked at.
  */
 export async function relayAggregationWindows(
   db: Kysely<Database>,
@@ -16,14 +17,13 @@ export async function relayAggregationWindows(
   for (const window of windows) {
     const integration = integrations.get(window.output)
     if (!integration) continue
-    const { issuesNumber, timeoutMs } = integration.aggregation
-    const stillAggregated = issuesNumber !== undefined || timeoutMs !== undefined
-    if (!stillAggregated || (issuesNumber !== undefined && window.held >= issuesNumber)) {
+    const { aggregation } = integration
+    if (mustFlushNow(window.held, aggregation)) {
       const audience = window.audience === '' ? '' : `${window.audience}.`
       await queues.scheduleFlush(window.output, `flush.full.${audience}${window.openedAt.getTime()}.${window.held}`, 0, window.audience)
       continue
     }
-    const flushAt = window.flushAt ?? (timeoutMs === undefined ? null : new Date(window.openedAt.getTime() + timeoutMs))
+    const flushAt = window.flushAt ?? windowEnd(window.openedAt, aggregation)
     if (flushAt)
       await queues.scheduleFlush(
         window.output,

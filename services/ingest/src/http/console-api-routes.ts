@@ -3,6 +3,7 @@ import { sql } from 'kysely'
 import {
   buildReport,
   countBySeverity,
+  isAggregated,
   parseScanBody,
   renderHtml,
   renderJiraWiki,
@@ -362,7 +363,7 @@ function explain(
     const base = { name: integration.name, kind: integration.kind, deliveries: own.map((d) => d.id) }
     if (!decision.send)
       return { ...base, send: false as const, key: decision.key, reason: decision.reason, preview: null, previewNote: null }
-    const held = integration.aggregation.issuesNumber !== undefined || integration.aggregation.timeoutMs !== undefined
+    const held = isAggregated(integration.aggregation)
     return {
       ...base,
       send: true as const,
