@@ -69,7 +69,7 @@ export function FindingsPage() {
           Registry <input name="registry" type="search" value={query.registry ?? ''} placeholder="exact name" />
         </label>
         <label>
-          Image <input name="image" type="search" value={query.image ?? ''} placeholder="exact name, e.g. team/app:1.0" />
+          Image <input name="image" type="search" value={query.image ?? ''} placeholder="exact name" />
         </label>
         <label>
           State
@@ -137,7 +137,7 @@ export function FindingsPage() {
                         <th scope="row">
                           {f.image} <span class="muted">{f.registry}</span>
                         </th>
-                        <td>{f.vulnerability}</td>
+                        <td class="nowrap">{f.vulnerability}</td>
                         <td>
                           <span class={`sev-text sev-${f.severity}`}>{f.severity}</span>
                         </td>
