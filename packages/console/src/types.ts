@@ -105,3 +105,25 @@ export interface ConfigView {
   notices: string[]
   fileProblems: string[] | null
 }
+
+export type FindingState = 'open' | 'fixed'
+
+export interface FindingRow {
+  registry: string
+  image: string
+  resource: string
+  resourceVersion: string
+  vulnerability: string
+  severity: string
+  fixVersion: string
+  state: FindingState
+  firstSeen: string
+  lastSeen: string
+  fixedAt: string | null
+  timesReopened: number
+}
+
+export interface FindingPage {
+  findings: FindingRow[]
+  next?: string
+}

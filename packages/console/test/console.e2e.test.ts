@@ -276,10 +276,57 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
     expect(fake.requests.filter((r) => r.path === '/flaky')).to.have.length(6)
   })
 
-  it('says findings tracking is not available yet', async () => {
+  // A deep link is a full load, which forgets the in-memory token: sign in, then the link's page shows.
+  async function openDeepLink(path: string): Promise<void> {
+    await page.goto(`${base}${path}`)
+    await page.getByLabel('Admin token', { exact: true }).fill(TOKEN)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { level: 1 }).first().waitFor()
+    expect(page.url()).to.equal(`${base}${path}`)
+  }
+
+  it('lists open findings per image, the one a changed rescan fixed under state=fixed, and loads more with the cursor', async () => {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Findings' }).click()
-    await page.getByText('Findings tracking is not available yet').waitFor()
-    await page.screenshot({ path: join(SCREENSHOTS, 'findings.png') })
+    const table = page.getByRole('table', { name: 'Findings per image, in the order they were first recorded' })
+    await table.waitFor()
+    // Search by keyboard: the filters land in the URL, so the result is a deep link.
+    await page.getByLabel('State').selectOption('open')
+    await page.getByLabel('Image', { exact: true }).fill('shop/cart:2.4')
+    await page.getByLabel('Image', { exact: true }).press('Enter')
+    await page.waitForURL(/\/ui\/findings\?image=shop%2Fcart%3A2\.4&state=open$/)
+    await page.getByText('2 findings shown (2 open, 0 fixed).').waitFor()
+    const open = await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-finding')))
+    expect(open).to.deep.equal(['CVE-2026-0002', 'CVE-2026-0003'])
+    const fixable = table.locator('tr[data-finding="CVE-2026-0003"]')
+    expect(await fixable.textContent()).to.contain('3.0.9')
+    expect(await fixable.textContent()).to.contain('openssl')
+    // The second scan of shop/cart:2.4 no longer held CVE-2026-0001: fixed, with a time in Paris.
+    await openDeepLink('/ui/findings?state=fixed')
+    await page.getByText('1 finding shown (0 open, 1 fixed).').waitFor()
+    const fixed = table.locator('tbody tr')
+    expect(await fixed.getAttribute('data-finding')).to.equal('CVE-2026-0001')
+    expect(await fixed.getAttribute('data-state')).to.equal('fixed')
+    const api = await apiGet<{ findings: { vulnerability: string; fixedAt: string }[] }>(base, '/findings?state=fixed')
+    const fixedAt = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'Europe/Paris' }).format(
+      new Date(api.findings[0]!.fixedAt),
+    )
+    expect(await fixed.textContent()).to.contain(fixedAt)
+    // A filter nothing matches says what to do.
+    await openDeepLink('/ui/findings?vulnerability=CVE-1999-0000')
+    await page.getByText('No finding matches these filters.').waitFor()
+    // Load more: pages of one finding, following the cursor until the last.
+    await openDeepLink('/ui/findings?image=shop%2Fcart%3A2.4&limit=1')
+    await page.getByText('1 finding shown (0 open, 1 fixed); more with "Load more".').waitFor()
+    const loadMore = page.getByRole('button', { name: 'Load more' })
+    await loadMore.focus()
+    await page.keyboard.press('Enter')
+    await page.getByText('2 findings shown').waitFor()
+    await loadMore.click()
+    await page.getByText('3 findings shown (2 open, 1 fixed).').waitFor()
+    expect(await loadMore.count()).to.equal(0)
+    await openDeepLink('/ui/findings')
+    await table.waitFor()
+    await page.screenshot({ path: join(SCREENSHOTS, 'findings.png'), fullPage: true })
   })
 
   it('shows the running config with every secret masked, and reloads it', async () => {
@@ -322,6 +369,7 @@ describe('the operator console in headless Chromium (real ingest, dispatcher, Po
     for (const [link, ready] of [
       ['Scans', 'table'],
       ['Deliveries', 'table'],
+      ['Findings', 'table'],
     ] as const) {
       await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: link }).click()
       await page.locator(ready).first().waitFor()
