@@ -5,12 +5,13 @@ import {
   diffFindings,
   summarizeDiff,
   unpackFindings,
+  windowKey,
+  type AggregationSettings,
   type Finding,
   type RescanDecision,
   type Scan,
   type StoredFinding,
 } from '@postee/shared'
-import type { AggregationSettings } from '@postee/shared'
 import { holdForAggregation, type AggregationTrigger } from './aggregation.repository.js'
 import { identityOf, writeAll } from './scan-writes.js'
 import type { Database, DeliveryStatus } from './database.js'
@@ -111,11 +112,11 @@ export async function recordScans(
       await sql`commit`.execute(conn)
       return inputs.map((_input, i) => {
         const outputs = new Set(planned[i]!.map((d) => d.output))
-        const audiences = new Set(planned[i]!.map((d) => `${d.output}\u001f${d.audience ?? ''}`))
+        const audiences = new Set(planned[i]!.map((d) => windowKey(d.output, d.audience ?? '')))
         return {
           decision: decisions[i]!,
           deliveries: planned[i]!,
-          aggregation: triggers.filter((t) => outputs.has(t.output) && audiences.has(`${t.output}\u001f${t.audience}`)),
+          aggregation: triggers.filter((t) => outputs.has(t.output) && audiences.has(windowKey(t.output, t.audience))),
         }
       })
     } catch (error) {

@@ -44,6 +44,6 @@ export async function waitFor<T>(check: () => T | Promise<T>, options: WaitOptio
  * state that could be polled instead.
  */
 export async function waitUntil(instant: number): Promise<void> {
-  const left = instant - Date.now()
-  if (left > 0) await delay(left)
+  // A timer may fire a millisecond before the clock says its time has come: wait again then.
+  for (let left = instant - Date.now(); left > 0; left = instant - Date.now()) await delay(left)
 }
