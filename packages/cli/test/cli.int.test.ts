@@ -6,6 +6,7 @@ import { deliveryQueueName } from '@postee/shared'
 import { openDatabase } from '@postee/store'
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@postee/testkit'
 import { run } from '../src/cli.js'
+import { seedScan } from './seed.testkit.js'
 
 function captureIo(env: NodeJS.ProcessEnv) {
   const out: string[] = []
@@ -24,23 +25,7 @@ describe('postee CLI: deliveries, replay, migrate', function () {
     redis = await createTestRedis()
     env = { DATABASE_URL: database.url, REDIS_URL: redis.url, POSTEE_QUEUE_PREFIX: redis.prefix }
     const db = openDatabase(database.url)
-    const scanId = randomUUID()
-    await db
-      .insertInto('scans')
-      .values({
-        id: scanId,
-        source: 'aqua',
-        registry: 'r',
-        image: 'i',
-        digest: 'd',
-        outcome: 'new',
-        raw_body: '{}',
-        size_bytes: 2,
-        diff: null,
-        base_digest: null,
-        base_scan_id: null,
-      })
-      .execute()
+    const scanId = await seedScan(db)
     await db
       .insertInto('deliveries')
       .values([

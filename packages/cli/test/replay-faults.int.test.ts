@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
 import { openDatabase } from '@postee/store'
 import { createTestDatabase, startOwnRedis, startProcess, type OwnRedis, type TestDatabase } from '@postee/testkit'
+import { seedScan } from './seed.testkit.js'
 
 const CLI_ENTRY = fileURLToPath(new URL('../dist/main.js', import.meta.url))
 
@@ -17,23 +18,7 @@ describe('postee replay while Redis is down (the CLI as a process)', function ()
     redis = await startOwnRedis()
     await redis.stop()
     const db = openDatabase(database.url)
-    const scanId = randomUUID()
-    await db
-      .insertInto('scans')
-      .values({
-        id: scanId,
-        source: 'aqua',
-        registry: 'r',
-        image: 'i',
-        digest: 'd',
-        outcome: 'new',
-        raw_body: '{}',
-        size_bytes: 2,
-        diff: null,
-        base_digest: null,
-        base_scan_id: null,
-      })
-      .execute()
+    const scanId = await seedScan(db)
     await db
       .insertInto('deliveries')
       .values(
